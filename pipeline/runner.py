@@ -1,0 +1,322 @@
+"""The job runner: executes the daily job's steps for one date, in stage order.
+
+Stages of a date D: ingest (raw -> bronze + quarantine), silver, gold (landing), gates,
+publish (landing -> core). Each write replaces exactly its date window, so a stage can be
+retried and a date rerun any number of times with the same result. The runner owns
+logging (structlog context: run id, stage, table, date), the ledger and retries.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import structlog
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs import daily
+from pipeline import __version__
+from pipeline.config import Config
+from pipeline.errors import PipelineError
+from pipeline.transforms import bronze, gold
+from pipeline.transforms.contract_rules import rules_for
+from tables import raw_io, specs
+from tables.io import Lake
+from tables.raw_contract import RAW_TABLES
+
+log = structlog.get_logger("inventory_activity.runner")
+
+STAGES = ("ingest", "gate_bronze", "silver", "gate_silver", "gold", "gate_gold", "publish")
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+
+
+@dataclass
+class StageResult:
+    stage: str
+    day: date
+    rows_in: int = 0
+    rows_out: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Gate:
+    """Quality gate interface: ``check`` raises QualityGateFailed on a blocking failure."""
+
+    def check(self, runner: Runner, *, layer: str, days: list[date]) -> str:  # pragma: no cover
+        return "skipped"
+
+
+@dataclass
+class RunContext:
+    spark: SparkSession
+    config: Config
+    run_id: str = field(default_factory=new_run_id)
+    command: str = "run"
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC).replace(tzinfo=None)
+
+    @property
+    def lake(self) -> Lake:
+        return Lake(
+            self.spark,
+            self.config.paths,
+            files_per_partition=self.config.run.output_files_per_partition,
+        )
+
+
+class Runner:
+    """Runs the stages of the daily job for a date."""
+
+    def __init__(self, ctx: RunContext, *, gate: Gate | None = None, ledger=None):
+        self.ctx = ctx
+        self.spark = ctx.spark
+        self.config = ctx.config
+        self.lake = ctx.lake
+        self.gate = gate or _default_gate()
+        self.ledger = ledger
+
+    # ------------------------------------------------------------------ helpers
+    @contextmanager
+    def _bound(self, **context: Any) -> Iterator[None]:
+        with structlog.contextvars.bound_contextvars(run_id=self.ctx.run_id, **context):
+            yield
+
+    def _stage(self, stage: str, day: date, work: Callable[[], StageResult]) -> StageResult:
+        """Run one stage with logging, ledger rows and retries of unexpected errors."""
+        attempts = 1 + max(self.config.run.retries, 0)
+        with self._bound(stage=stage, date=day.isoformat()):
+            started = self.ctx.clock()
+            t0 = time.monotonic()
+            self._record(day, stage, "running", started=started)
+            log.info("stage started")
+            for attempt in range(1, attempts + 1):
+                try:
+                    result = work()
+                    break
+                except PipelineError as exc:
+                    self._record(day, stage, "failed", started=started, error=str(exc))
+                    log.error("stage failed", error=str(exc))
+                    raise
+                except Exception as exc:
+                    if attempt == attempts:
+                        self._record(day, stage, "failed", started=started, error=_short(exc))
+                        log.error("stage failed", error=_short(exc), attempts=attempt)
+                        raise
+                    log.warning("stage attempt failed; retrying", attempt=attempt, error=_short(exc))
+                    time.sleep(self.config.run.retry_wait_seconds)
+            seconds = round(time.monotonic() - t0, 2)
+            self._record(
+                day,
+                stage,
+                "succeeded",
+                started=started,
+                rows_in=result.rows_in,
+                rows_out=result.rows_out,
+                details=result.details,
+            )
+            log.info(
+                "stage finished",
+                rows_in=result.rows_in,
+                rows_out=result.rows_out,
+                seconds=seconds,
+            )
+            return result
+
+    def _record(self, day: date, stage: str, status: str, **fields: Any) -> None:
+        if self.ledger is not None:
+            self.ledger.record(self.ctx, day=day, stage=stage, status=status, **fields)
+
+    # ---------------------------------------------------------------- the stages
+    def required_raw_tables(self) -> list[str]:
+        return list(RAW_TABLES)
+
+    def check_inputs(self, day: date) -> list[raw_io.RawPartition]:
+        return raw_io.require(
+            self.spark, self.config.paths.raw_root, self.required_raw_tables(), day
+        )
+
+    def ingest(self, day: date) -> StageResult:
+        """Raw partitions of ``day`` -> bronze tables and quarantine, typed and tagged."""
+        partitions = self.check_inputs(day)
+        # Read (and contract-check) every file before anything is written.
+        frames = {p.table: raw_io.read_partition(self.spark, p) for p in partitions}
+        competitor_paths = raw_io.competitor_files(
+            self.spark, self.config.paths.raw_root, day, self.config.competitors.sources
+        )
+        frames["competitor_listing"] = bronze.flatten_competitors(
+            raw_io.read_competitors(self.spark, competitor_paths)
+        )
+        result = StageResult("ingest", day)
+        for table, frame in frames.items():
+            with self._bound(table=f"bronze.{table}"):
+                accepted, rejected = self._ingest_table(table, frame, day)
+            result.rows_in += accepted + rejected
+            result.rows_out += accepted
+            result.details[table] = {"accepted": accepted, "quarantined": rejected}
+        return result
+
+    def _ingest_table(self, table: str, frame: DataFrame, day: date) -> tuple[int, int]:
+        spec = specs.BRONZE[table]
+        tagged = bronze.tag(
+            frame, filedate=day, run_id=self.ctx.run_id, ingest_ts=self.ctx.clock()
+        )
+        rules = rules_for(table, max_price=self.config.rules.max_price)
+        classified = bronze.classify(tagged, rules=rules).persist()
+        try:
+            counts = {
+                r["ok"]: r["n"]
+                for r in classified.groupBy(F.col(bronze.REASON).isNull().alias("ok"))
+                .count()
+                .withColumnRenamed("count", "n")
+                .collect()
+            }
+            record_columns = [c for c in frame.columns if c not in ("_source_file",)]
+            self.lake.replace_dates(
+                spec, bronze.accepted(classified, columns=spec.columns), [day]
+            )
+            self.lake.replace_dates(
+                specs.QUARANTINE[table],
+                bronze.rejected(classified, record_columns=record_columns),
+                [day],
+            )
+        finally:
+            classified.unpersist()
+        accepted, rejected = counts.get(True, 0), counts.get(False, 0)
+        if rejected:
+            log.warning("rows quarantined", rows=rejected)
+        return accepted, rejected
+
+    def window_dates(self, step: daily.Step, day: date) -> list[date]:
+        """The run date plus the earlier dates of the step's lookback that were processed."""
+        back = step.lookback(self.config)
+        if back <= 0:
+            return [day]
+        earliest = day - timedelta(days=back)
+        processed = self.processed_dates(earliest, day - timedelta(days=1))
+        return sorted({*processed, day})
+
+    def processed_dates(self, start: date, end: date) -> list[date]:
+        spec = specs.LISTING_FEATURES
+        if not self.lake.exists(spec):
+            return []
+        rows = (
+            self.lake.read_window(spec, start, end)
+            .select(specs.PARTITION)
+            .distinct()
+            .collect()
+        )
+        return sorted(r[0] for r in rows)
+
+    def read_input(self, source: daily.Input, day: date, days: list[date]) -> DataFrame:
+        if source.latest_before:
+            return self._latest_before(source.table, day)
+        if source.whole_window:
+            return self.lake.read_window(source.table, min(days), max(days))
+        return self.lake.read_dates(source.table, source.dates(day))
+
+    def _latest_before(self, spec: specs.TableSpec, day: date) -> DataFrame:
+        if not self.lake.exists(spec):
+            return self.spark.createDataFrame([], spec.schema)
+        frame = self.lake.read(spec)
+        latest = frame.where(F.col(specs.PARTITION) < F.lit(day)).agg(
+            F.max(specs.PARTITION)
+        ).first()[0]
+        if latest is None:
+            return self.spark.createDataFrame([], spec.schema)
+        return frame.where(F.col(specs.PARTITION) == F.lit(latest))
+
+    def run_step(self, step: daily.Step, day: date) -> tuple[list[date], int]:
+        days = self.window_dates(step, day)
+        with self._bound(table=step.output.qualified):
+            inputs = {name: self.read_input(src, day, days) for name, src in step.inputs.items()}
+            params = step.params(self.config, day, (min(days), max(days)))
+            output = step.transform(**inputs, **params)
+            output = gold.with_run_metadata(
+                output, run_id=self.ctx.run_id, processed_at=self.ctx.clock()
+            ).persist()
+            try:
+                rows = output.where(F.col(specs.PARTITION).isin(days)).count()
+                self.lake.merge_dates(step.output, output, days)
+            finally:
+                output.unpersist()
+            log.info("table written", rows=rows, dates=[d.isoformat() for d in days])
+        return days, rows
+
+    def run_steps(self, stage: str, steps: tuple[daily.Step, ...], day: date) -> StageResult:
+        result = StageResult(stage, day)
+        for step in steps:
+            days, rows = self.run_step(step, day)
+            result.rows_out += rows
+            result.details[step.name] = {"rows": rows, "dates": [d.isoformat() for d in days]}
+        return result
+
+    def publish(self, days: list[date]) -> StageResult:
+        """Copy the dates' landing partitions into core, one replaceWhere commit per table."""
+        result = StageResult("publish", max(days))
+        for name in daily.PUBLISH_TABLES:
+            landing, core = specs.GOLD[name], specs.CORE[name]
+            with self._bound(table=core.qualified):
+                frame = self.lake.read_dates(landing, days)
+                rows = frame.count()
+                self.lake.replace_dates(core, frame, days)
+                log.info("published", rows=rows, dates=[d.isoformat() for d in days])
+            result.rows_out += rows
+            result.details[name] = rows
+        return result
+
+    # ------------------------------------------------------------------- a date
+    def run_date(self, day: date) -> dict[str, StageResult]:
+        """All stages for ``day``; raises on failure (nothing published then)."""
+        results: dict[str, StageResult] = {}
+        with self._bound(date=day.isoformat()):
+            log.info("run started", command=self.ctx.command, code_version=__version__)
+            results["ingest"] = self._stage("ingest", day, lambda: self.ingest(day))
+            self._gate("bronze", [day], day)
+            results["silver"] = self._stage(
+                "silver", day, lambda: self.run_steps("silver", daily.SILVER_STEPS, day)
+            )
+            self._gate("silver", [day], day)
+            results["gold"] = self._stage(
+                "gold", day, lambda: self.run_steps("gold", daily.GOLD_STEPS, day)
+            )
+            gold_days = [
+                date.fromisoformat(d)
+                for d in results["gold"].details["inventory_activity"]["dates"]
+            ]
+            self._gate("gold", gold_days, day)
+            results["publish"] = self._stage("publish", day, lambda: self.publish(gold_days))
+            log.info("run finished")
+        return results
+
+    def _gate(self, layer: str, days: list[date], day: date) -> None:
+        if not self.config.quality.enabled:
+            return
+        stage = f"gate_{layer}"
+        self._stage(
+            stage,
+            day,
+            lambda: StageResult(
+                stage, day, details={"verdict": self.gate.check(self, layer=layer, days=days)}
+            ),
+        )
+
+
+def _default_gate() -> Gate:
+    try:
+        from quality.gate import QualityGate  # noqa: PLC0415  (optional until quality exists)
+    except ImportError:
+        return Gate()
+    return QualityGate()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:500]

@@ -1,0 +1,1 @@
+"""Pure transforms: DataFrame(s) -> DataFrame, keyword-only parameters, no IO, no clock."""
