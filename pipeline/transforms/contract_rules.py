@@ -35,6 +35,12 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IS NULL OR {column} NOT IN ({quoted})"
 
 
+def _not_in_or_null_ok(column: str, values: tuple[str, ...]) -> str:
+    """Broken when set to a value outside ``values``; a null is allowed."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IS NOT NULL AND {column} NOT IN ({quoted})"
+
+
 def _null_keys(table: str) -> Rule:
     keys = RAW_TABLES[table].keys
     return Rule(
@@ -97,7 +103,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
         Rule(
             "invalid_enum",
             "deal_badge in great/good/fair/high/none",
-            f"deal_badge IS NOT NULL AND NOT ({_in('deal_badge', DEAL_BADGES)})",
+            _not_in_or_null_ok("deal_badge", DEAL_BADGES),
         ),
     ),
     "stock_type": (

@@ -1,0 +1,1 @@
+"""Sample raw input: a synthetic generator and an importer of the public used-EV feed."""
