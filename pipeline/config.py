@@ -79,6 +79,7 @@ class RunConfig:
     retries: int = 1
     retry_wait_seconds: int = 5
     output_files_per_partition: int = 1
+    parallel_writes: int = 4
 
 
 @dataclass(frozen=True)

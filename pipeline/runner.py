@@ -8,12 +8,15 @@ logging (structlog context: run id, stage, table, date), the ledger and retries.
 
 from __future__ import annotations
 
+import contextvars
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import structlog
@@ -155,16 +158,33 @@ class Runner:
             raw_io.read_competitors(self.spark, competitor_paths)
         )
         result = StageResult("ingest", day)
-        for table, frame in frames.items():
-            with self._bound(table=f"bronze.{table}"):
-                accepted, rejected = self._ingest_table(table, frame, day)
+        outcomes = self._parallel(
+            {t: partial(self._ingest_table, t, f, day) for t, f in frames.items()}
+        )
+        for table, (accepted, rejected) in outcomes.items():
             result.rows_in += accepted + rejected
             result.rows_out += accepted
             result.details[table] = {"accepted": accepted, "quarantined": rejected}
         return result
 
+    def _parallel(self, work: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+        """Run independent table writes concurrently (Spark schedules jobs from threads).
+
+        Small tables are dominated by driver-side latency (Delta log, listing), so a few
+        threads cut ingest time; structlog context is copied into each thread.
+        """
+        workers = max(1, self.config.run.parallel_writes)
+        if workers == 1:
+            return {name: fn() for name, fn in work.items()}
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {
+                name: pool.submit(contextvars.copy_context().run, fn) for name, fn in work.items()
+            }
+            return {name: future.result() for name, future in futures.items()}
+
     def _ingest_table(self, table: str, frame: DataFrame, day: date) -> tuple[int, int]:
         spec = specs.BRONZE[table]
+        structlog.contextvars.bind_contextvars(table=f"bronze.{table}")
         tagged = bronze.tag(
             frame, filedate=day, run_id=self.ctx.run_id, ingest_ts=self.ctx.clock()
         )
@@ -182,11 +202,13 @@ class Runner:
             self.lake.replace_dates(
                 spec, bronze.accepted(classified, columns=spec.columns), [day]
             )
-            self.lake.replace_dates(
-                specs.QUARANTINE[table],
-                bronze.rejected(classified, record_columns=record_columns),
-                [day],
-            )
+            quarantine = specs.QUARANTINE[table]
+            if counts.get(False, 0) or self.lake.exists(quarantine):
+                self.lake.replace_dates(
+                    quarantine,
+                    bronze.rejected(classified, record_columns=record_columns),
+                    [day],
+                )
         finally:
             classified.unpersist()
         accepted, rejected = counts.get(True, 0), counts.get(False, 0)

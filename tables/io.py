@@ -44,6 +44,7 @@ class Lake:
         self.spark = spark
         self.paths = paths
         self.files_per_partition = files_per_partition
+        self._known: set[str] = set()
 
     # ------------------------------------------------------------------ locations
     def path(self, spec: TableSpec) -> str:
@@ -56,10 +57,18 @@ class Lake:
         return f"{self.paths.lake_root.rstrip('/')}/{spec.layer}/{spec.name}"
 
     def exists(self, spec: TableSpec) -> bool:
-        return DeltaTable.isDeltaTable(self.spark, self.path(spec))
+        path = self.path(spec)
+        if path in self._known:
+            return True
+        if DeltaTable.isDeltaTable(self.spark, path):
+            self._known.add(path)
+            return True
+        return False
 
-    def ensure(self, spec: TableSpec) -> DeltaTable:
+    def ensure(self, spec: TableSpec) -> None:
         """Create the table from its spec if it does not exist yet."""
+        if self.exists(spec):
+            return
         builder = (
             DeltaTable.createIfNotExists(self.spark)
             .location(self.path(spec))
@@ -68,8 +77,8 @@ class Lake:
         )
         if spec.partition:
             builder = builder.partitionedBy(spec.partition)
-        builder.comment(f"{spec.description} Grain: {spec.grain}.")
-        return builder.execute()
+        builder.comment(f"{spec.description} Grain: {spec.grain}.").execute()
+        self._known.add(self.path(spec))
 
     def version(self, spec: TableSpec) -> int | None:
         if not self.exists(spec):
@@ -146,18 +155,21 @@ class Lake:
         )
 
     def replace_dates(self, spec: TableSpec, df: DataFrame, days: Iterable[date]) -> None:
-        """Overwrite exactly the given filedates with ``df`` in one commit (replaceWhere)."""
+        """Overwrite exactly the given filedates with ``df`` in one commit (replaceWhere).
+
+        A table that does not exist yet is created by this same commit.
+        """
         days = sorted(set(days))
-        self.ensure(spec)
         frame = self._conform(spec, df).where(F.col(PARTITION).isin(days))
         if self.files_per_partition:
             frame = frame.repartition(self.files_per_partition * len(days), PARTITION)
-        (
-            frame.write.format("delta")
-            .mode("overwrite")
-            .option("replaceWhere", dates_predicate(days))
-            .save(self.path(spec))
-        )
+        writer = frame.write.format("delta").mode("overwrite")
+        if self.exists(spec):
+            writer = writer.option("replaceWhere", dates_predicate(days))
+        else:
+            writer = writer.partitionBy(PARTITION)
+        writer.save(self.path(spec))
+        self._known.add(self.path(spec))
 
     def append(self, spec: TableSpec, df: DataFrame) -> None:
         self.ensure(spec)
