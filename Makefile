@@ -37,3 +37,13 @@ format: setup  ## apply ruff fixes and formatting
 
 clean:  ## remove generated data (keeps the virtualenv and JARs)
 	rm -rf data spark-warehouse metastore_db derby.log
+
+.PHONY: package cluster-start cluster-stop
+package: setup  ## dist/: wheel (conf inside) + jars.lock + JAR tarballs + EMR bootstrap, MANIFEST.json
+	bash scripts/package.sh --out dist
+
+cluster-start: setup  ## local Spark standalone cluster (1 master, 2 workers on 127.0.0.1)
+	bash scripts/local_cluster.sh start data/local-cluster
+
+cluster-stop:  ## stop the local Spark standalone cluster
+	bash scripts/local_cluster.sh stop data/local-cluster

@@ -50,7 +50,6 @@ def run_floor(
     if out.exists():
         shutil.rmtree(out)
     t0 = time.perf_counter()
-    read_rows = 0
     for table in RAW_TABLES:
         if table == "vehicle":
             continue  # read by the write below
@@ -82,5 +81,4 @@ def run_floor(
         "seconds": round(seconds, 2),
         "read_seconds": round(read_seconds, 2),
         "rows_written": int(written),
-        "read_rows": read_rows,
     }

@@ -19,7 +19,9 @@ from pipeline.logs import configure_logging
 
 COMMAND_MODULES = (
     "pipeline.commands.run",
+    "pipeline.commands.emr",
     "pipeline.commands.sample",
+    "pipeline.commands.bench",
 )
 
 EXIT_CODES_HELP = """exit codes:

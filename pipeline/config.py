@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import types
 import typing
 from dataclasses import dataclass, field
@@ -22,7 +23,17 @@ import yaml
 from pipeline.errors import ConfigError
 
 ENVIRONMENTS = ("local", "dev", "stage", "prod", "forge")
-DEFAULT_CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+# conf/ is packaged inside the wheel as pipeline/conf (in a checkout, a link to ../conf), so
+# the installed CLI finds it; INVENTORY_ACTIVITY_CONF_DIR or --conf-dir point elsewhere.
+DEFAULT_CONF_DIR = Path(__file__).resolve().parent / "conf"
+CONF_DIR_ENV = "INVENTORY_ACTIVITY_CONF_DIR"
+# Delta's LogStore for several writers on S3 (jar io.delta:delta-storage-s3-dynamodb).
+DYNAMODB_LOG_STORE = "io.delta.storage.S3DynamoDBLogStore"
+
+
+def default_conf_dir() -> Path:
+    """The configuration folder used when ``--conf-dir`` is not given."""
+    return Path(os.environ.get(CONF_DIR_ENV) or DEFAULT_CONF_DIR)
 
 
 @dataclass(frozen=True)
@@ -134,7 +145,7 @@ def load_config(
     conf_dir: Path | str | None = None,
 ) -> Config:
     """Read base.yaml + <env>.yaml, apply ``--set`` overrides, validate, freeze."""
-    conf_dir = Path(conf_dir) if conf_dir else DEFAULT_CONF_DIR
+    conf_dir = Path(conf_dir) if conf_dir else default_conf_dir()
     if env not in ENVIRONMENTS:
         raise ConfigError(f"unknown environment {env!r}; choose one of {', '.join(ENVIRONMENTS)}")
     merged: dict[str, Any] = {}
@@ -145,14 +156,14 @@ def load_config(
         _merge(merged, data, origin, str(path), ())
     for override in overrides:
         key, value = _parse_override(override)
-        data = _nest(key, value)
+        data = _nest(key, value, Config)
         _check_keys(data, Config, "--set", ())
         _merge(merged, data, origin, f"--set {override}", ())
     merged["env"] = env
     origin.setdefault("env", "--env")
     config = _build(Config, merged, origin, ())
     _validate_semantics(config, origin)
-    return config
+    return _with_log_store_conf(config)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -180,8 +191,18 @@ def _parse_override(text: str) -> tuple[str, Any]:
     return key.strip(), value
 
 
-def _nest(dotted: str, value: Any) -> dict[str, Any]:
+def _nest(dotted: str, value: Any, cls: type | None = None) -> dict[str, Any]:
+    """``a.b.c=v`` -> ``{a: {b: {c: v}}}``; below a mapping-typed field of ``cls`` the rest of
+    the key is one key, so ``spark.extra_conf.spark.hadoop.fs.s3a.endpoint=URL`` works."""
     parts = dotted.split(".")
+    for i in range(len(parts) - 1):
+        hint = _hints(cls).get(parts[i]) if cls and dataclasses.is_dataclass(cls) else None
+        if dataclasses.is_dataclass(hint):
+            cls = hint
+            continue
+        if typing.get_origin(hint) is dict:
+            parts = [*parts[: i + 1], ".".join(parts[i + 1 :])]
+        break
     out: dict[str, Any] = {}
     cursor = out
     for part in parts[:-1]:
@@ -270,7 +291,7 @@ def _coerce(hint: Any, value: Any, dotted: str, origin: dict[str, str]) -> Any:
     if origin_type in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
-        inner = [a for a in args if a is not type(None)][0]
+        inner = next(a for a in args if a is not type(None))
         return _coerce(inner, value, dotted, origin)
     if origin_type is tuple:
         if isinstance(value, str):
@@ -281,6 +302,8 @@ def _coerce(hint: Any, value: Any, dotted: str, origin: dict[str, str]) -> Any:
     if origin_type is dict:
         if not isinstance(value, dict):
             raise fail("a mapping")
+        if args[1] is str:  # settings maps (spark.extra_conf): true -> "true", as Spark spells it
+            value = {k: str(v).lower() if isinstance(v, bool) else v for k, v in value.items()}
         return {str(k): _coerce(args[1], v, f"{dotted}.{k}", origin) for k, v in value.items()}
     if hint is bool:
         if not isinstance(value, bool):
@@ -318,10 +341,42 @@ def _validate_semantics(config: Config, origin: dict[str, str]) -> None:
         raise fail("spark.shuffle_partitions", "must be >= 1")
     if config.run.lock_timeout_seconds < 0:
         raise fail("run.lock_timeout_seconds", "must be >= 0")
-    uses_s3 = config.paths.lake_root.startswith(("s3://", "s3a://"))
-    if uses_s3 and config.storage.multi_writer and not config.storage.log_store_class:
+    roots = dataclasses.asdict(config.paths).values()
+    uses_s3 = any(str(root).startswith(("s3://", "s3a://")) for root in roots)
+    storage = config.storage
+    if uses_s3 and storage.multi_writer and not storage.log_store_class:
         raise fail(
             "storage.multi_writer",
             "is true on S3 but storage.log_store_class is not set: several writers on S3 "
-            "need the DynamoDB-backed log store (io.delta.storage.S3DynamoDBLogStore)",
+            f"need the DynamoDB-backed log store ({DYNAMODB_LOG_STORE})",
         )
+    if storage.log_store_class == DYNAMODB_LOG_STORE:
+        for key in ("dynamodb_table", "dynamodb_region"):
+            if not getattr(storage, key):
+                raise fail(f"storage.{key}", f"must be set for the log store {DYNAMODB_LOG_STORE}")
+        if "s3-dynamodb" not in config.spark.jar_profiles:
+            raise fail(
+                "spark.jar_profiles",
+                f"must include 's3-dynamodb' (the JAR of {DYNAMODB_LOG_STORE}, see jars.lock)",
+            )
+
+
+def _with_log_store_conf(config: Config) -> Config:
+    """Turn ``storage.log_store_class`` into Delta's Spark settings (explicit extra_conf wins).
+
+    Without it Delta uses its default for S3 (S3SingleDriverLogStore): safe only while one
+    writer at a time commits to a table, which the run lock guarantees per environment.
+    """
+    storage = config.storage
+    if not storage.log_store_class:
+        return config
+    derived = {
+        "spark.delta.logStore.s3a.impl": storage.log_store_class,
+        "spark.delta.logStore.s3.impl": storage.log_store_class,
+    }
+    if storage.dynamodb_table:
+        prefix = "spark.io.delta.storage.S3DynamoDBLogStore.ddb"
+        derived[f"{prefix}.tableName"] = storage.dynamodb_table
+        derived[f"{prefix}.region"] = storage.dynamodb_region or ""
+    spark = dataclasses.replace(config.spark, extra_conf={**derived, **config.spark.extra_conf})
+    return dataclasses.replace(config, spark=spark)

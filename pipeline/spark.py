@@ -28,6 +28,20 @@ LEAN_DEFAULTS = {
     "spark.ui.showConsoleProgress": "false",
 }
 
+# S3A through the "s3" JAR profile (hadoop-aws 3.3.4 + its AWS SDK). Credentials come only
+# from the AWS default provider chain (environment, web identity, ~/.aws profile, container
+# or instance profile), never from configuration files. An S3-compatible endpoint and path
+# style access are passed like any setting:
+#   --set spark.extra_conf.spark.hadoop.fs.s3a.endpoint=URL
+S3A_DEFAULTS = {
+    "spark.hadoop.fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+    "spark.hadoop.fs.s3a.aws.credentials.provider": (
+        "com.amazonaws.auth.DefaultAWSCredentialsProviderChain"
+    ),
+    "spark.hadoop.fs.s3a.fast.upload": "true",
+    "spark.hadoop.fs.s3a.committer.magic.enabled": "false",
+}
+
 
 def jar_paths(jars_dir: str | None, profiles: tuple[str, ...]) -> list[str]:
     """JARs resolved at setup (scripts/resolve_jars.py) for the given profiles."""
@@ -57,6 +71,8 @@ def build_spark(config: SparkConfig, *, extra: dict[str, str] | None = None) -> 
     settings["spark.driver.memory"] = config.driver_memory
     if config.jar_profiles:
         settings["spark.jars"] = ",".join(jar_paths(config.jars_dir, config.jar_profiles))
+    if "s3" in config.jar_profiles:
+        settings.update(S3A_DEFAULTS)
     settings.update(config.extra_conf)
     settings.update(extra or {})
     for key, value in settings.items():

@@ -16,14 +16,25 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def read_lock(path: Path) -> dict[str, list[str]]:
+    """Profile -> coordinates, for the profiles resolved by default."""
+    profiles, optional = read_lock_all(path)
+    return {name: coords for name, coords in profiles.items() if name not in optional}
+
+
+def read_lock_all(path: Path) -> tuple[dict[str, list[str]], set[str]]:
+    """Every profile's coordinates, and the profiles marked ``optional`` (only on request)."""
     profiles: dict[str, list[str]] = {}
+    optional: set[str] = set()
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
         coordinate, *rest = line.split()
-        profiles.setdefault(rest[0] if rest else "core", []).append(coordinate)
-    return profiles
+        profile = rest[0] if rest else "core"
+        profiles.setdefault(profile, []).append(coordinate)
+        if "optional" in rest[1:]:
+            optional.add(profile)
+    return profiles, optional
 
 
 def resolve(profile: str, coordinates: list[str], out_dir: Path) -> list[Path]:
@@ -58,9 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lock", type=Path, default=ROOT / "jars.lock")
     parser.add_argument("--out", type=Path, default=ROOT / ".jars")
-    parser.add_argument("--profile", action="append", help="profiles to resolve (default: all)")
+    parser.add_argument(
+        "--profile", action="append", help="profiles to resolve (default: all but optional ones)"
+    )
     args = parser.parse_args(argv)
-    profiles = read_lock(args.lock)
+    profiles = read_lock_all(args.lock)[0] if args.profile else read_lock(args.lock)
     for profile, coordinates in profiles.items():
         if args.profile and profile not in args.profile:
             continue

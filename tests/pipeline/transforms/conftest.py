@@ -17,7 +17,6 @@ from pyspark.sql import DataFrame
 from pyspark.sql import types as T
 
 from tables import specs
-from tables.raw_contract import RAW_TABLES
 
 Rows = list[dict[str, Any]]
 
@@ -49,14 +48,18 @@ def without_run_metadata(schema: T.StructType) -> T.StructType:
     return T.StructType([f for f in schema.fields if f.name not in ("run_id", "processed_at")])
 
 
-def nullable(schema: T.StructType) -> T.StructType:
-    return T.StructType([T.StructField(f.name, f.dataType, True) for f in schema.fields])
-
-
 def _sql_literal(value: Any, dtype: T.DataType) -> str:
     """``value`` as a SQL string literal cast to ``dtype`` (NULL for None)."""
     if value is None:
         return f"CAST(NULL AS {dtype.simpleString()})"
+    if isinstance(dtype, T.StructType):
+        items = (
+            value if isinstance(value, dict) else dict(zip(dtype.fieldNames(), value, strict=True))
+        )
+        fields = ", ".join(
+            f"'{f.name}', {_sql_literal(items.get(f.name), f.dataType)}" for f in dtype.fields
+        )
+        return f"named_struct({fields})"
     if isinstance(value, datetime):
         assert value.tzinfo is not None, "build timestamps timezone-aware"
         text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -75,7 +78,9 @@ def frame(spark) -> Callable[[T.StructType, Rows], DataFrame]:
     """frame(schema, rows) -> DataFrame; missing keys are null, unknown keys are an error.
 
     Rows become an inline SQL table (a local relation): several times faster to run than
-    ``createDataFrame`` of Python rows, which keeps the module quick.
+    ``createDataFrame`` of Python rows, which keeps the module quick. Each value is cast
+    from its string form, so it must be valid for its column type (non-ANSI casts would
+    turn a typo into a null).
     """
 
     def make(schema: T.StructType, rows: Rows) -> DataFrame:
@@ -83,22 +88,23 @@ def frame(spark) -> Callable[[T.StructType, Rows], DataFrame]:
         for row in rows:
             unknown = set(row) - names
             assert not unknown, f"columns not in schema: {sorted(unknown)}"
-        if not rows:
-            return spark.createDataFrame([], nullable(schema))
+        empty = not rows
+        rows = rows or [{}]
         values = ",\n".join(
             "(" + ", ".join(_sql_literal(row.get(f.name), f.dataType) for f in schema.fields) + ")"
             for row in rows
         )
         aliases = ", ".join(f"c{i}" for i in range(len(schema.fields)))
         select = ", ".join(f"c{i} AS `{f.name}`" for i, f in enumerate(schema.fields))
-        return spark.sql(f"SELECT {select} FROM VALUES {values} AS t({aliases})")
+        df = spark.sql(f"SELECT {select} FROM VALUES {values} AS t({aliases})")
+        return df.where("false") if empty else df
 
     return make
 
 
 @pytest.fixture(scope="session")
 def bronze_rows(frame) -> Callable[..., DataFrame]:
-    """bronze(table, rows, filedate=...) -> rows in the bronze shape of ``table``
+    """bronze_rows(table, rows, filedate=...) -> rows in the bronze shape of ``table``
     (partition + contract columns + ingest metadata); vehicle rows get defaults."""
 
     def make(table: str, rows: Rows, *, filedate: date | None = None) -> DataFrame:
@@ -126,11 +132,3 @@ def snapshot(frame) -> Callable[..., DataFrame]:
         return frame(schema, filled)
 
     return make
-
-
-@pytest.fixture(scope="session")
-def raw_schema():
-    def get(table: str) -> T.StructType:
-        return RAW_TABLES[table].schema
-
-    return get

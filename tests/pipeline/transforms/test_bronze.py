@@ -410,13 +410,15 @@ def test_rejected_rows_carry_reason_rule_and_the_original_record(split):
     assert Decimal(str(record["price"])) == Decimal("20000.00")
 
 
-def test_tag_adds_partition_and_ingest_metadata(spark):
+def test_tag_adds_partition_and_ingest_metadata(frame):
     schema = T.StructType(
         [T.StructField("make_id", T.IntegerType()), T.StructField("_source_file", T.StringType())]
     )
-    df = spark.createDataFrame([(1, "file:/raw/make/x.parquet")], schema)
+    df = frame(schema, [{"make_id": 1, "_source_file": "file:/raw/make/x.parquet"}])
     ingest_ts = datetime(2026, 3, 5, 1, 2, 3, tzinfo=UTC)
-    row = bronze.tag(df, filedate=DAY, run_id="r-1", ingest_ts=ingest_ts).collect()[0]
+    out = bronze.tag(df, filedate=DAY, run_id="r-1", ingest_ts=ingest_ts)
+    assert out.columns == ["make_id", "_source_file", "filedate", "_ingest_ts", "_run_id"]
+    row = out.collect()[0]
     assert row["filedate"] == DAY
     assert row["_run_id"] == "r-1"
     assert row["_source_file"] == "file:/raw/make/x.parquet"
@@ -427,64 +429,74 @@ def test_tag_adds_partition_and_ingest_metadata(spark):
 # ----------------------------------------------------------------------- competitors
 
 
-def test_flatten_competitors(spark):
-    listing_type = COMPETITOR_FILE_SCHEMA["listings"].dataType.elementType
+def test_flatten_competitors(frame):
     schema = T.StructType(
         [
             T.StructField("source", T.StringType()),
             T.StructField("scraped_at", T.StringType()),
-            T.StructField("listing", listing_type),
+            T.StructField("listing", COMPETITOR_FILE_SCHEMA["listings"].dataType.elementType),
             T.StructField("_corrupt_record", T.StringType()),
             T.StructField("_source_file", T.StringType()),
         ]
     )
 
-    def listing(listing_id: str, vin: str | None, price: float | None):
-        return (
-            listing_id,
-            vin,
-            "Tesla",
-            "Model 3",
-            2021,
-            "LR",
-            "lr",
-            price,
-            30000,
-            "CA",
-            "https://x",
-            "2026-03-01",
-        )
+    def listing(listing_id: str, vin: str | None, price: float | None) -> dict:
+        return {
+            "id": listing_id,
+            "vin": vin,
+            "make": "Tesla",
+            "model": "Model 3",
+            "year": 2021,
+            "trim": "LR",
+            "price": price,
+            "mileage": 30000,
+        }
 
-    data = [
-        (
-            "carsa",
-            "2026-03-04T05:00:00",
-            listing("a1", " 5yj3e1ea7mf000001 ", 31999.5),
-            None,
-            "file:/raw/competitor/carsa/2026-03-04.json",
-        ),
-        (
-            None,
-            "2026-03-04T05:00:00",
-            listing("b1", "5YJ3E1EA7MF000002", 28000.0),
-            None,
-            "file:/raw/competitor/carsb/2026-03-04.json",
-        ),
-        ("carsa", "2026-03-04T05:00:00", None, None, "file:/raw/competitor/carsa/2026-03-04.json"),
-        (None, None, None, "{broken", "file:/raw/competitor/carsc/2026-03-04.json"),
+    folder = "file:/raw/competitor"
+    rows = [
+        {
+            "source": "carsa",
+            "scraped_at": "2026-03-04T05:00:00",
+            "listing": listing("a1", " 5yj3e1ea7mf000001 ", 31999.5),
+            "_source_file": f"{folder}/carsa/2026-03-04.json",
+        },
+        {  # no source in the file: taken from the folder name
+            "scraped_at": "2026-03-04T05:00:00",
+            "listing": listing("b1", "5YJ3E1EA7MF000002", 28000.0),
+            "_source_file": f"{folder}/carsb/2026-03-04.json",
+        },
+        # a file without listings: nothing to keep
+        {"source": "carsa", "_source_file": f"{folder}/carsa/2026-03-03.json"},
+        # an unreadable file: kept so bronze can quarantine it
+        {"_corrupt_record": "{broken", "_source_file": f"{folder}/carsc/2026-03-04.json"},
     ]
-    out = bronze.flatten_competitors(spark.createDataFrame(data, schema))
-    rows = sorted(out.collect(), key=lambda r: r["source"])
-    assert [r["source"] for r in rows] == ["carsa", "carsb", "carsc"]
-    a, b, c = rows
-    assert a["vin"] == "5YJ3E1EA7MF000001"  # trimmed and upper-cased
-    assert a["price"] == Decimal("31999.50")
-    assert a["year"] == 2021
-    assert a["listing_id"] == "a1"
-    assert b["listing_id"] == "b1"  # source taken from the folder name
-    assert c["_corrupt_record"] == "{broken"
-    assert c["listing_id"] is None
-    expected = [c for c in specs.COMPETITOR_LISTING.columns if c not in ("filedate",)]
-    assert [col for col in out.columns if col != "_corrupt_record"] == [
-        col for col in expected if col not in ("_ingest_ts", "_run_id")
+    out = bronze.flatten_competitors(frame(schema, rows))
+    assert out.columns == [
+        "source",
+        "listing_id",
+        "vin",
+        "make",
+        "model",
+        "year",
+        "trim",
+        "price",
+        "mileage",
+        "scraped_at",
+        "_corrupt_record",
+        "_source_file",
     ]
+    got = {r["source"]: r for r in out.collect()}
+    assert sorted(got) == ["carsa", "carsb", "carsc"]
+    a, b, c = got["carsa"], got["carsb"], got["carsc"]
+    assert (a["listing_id"], a["vin"], a["year"], a["price"]) == (
+        "a1",
+        "5YJ3E1EA7MF000001",  # trimmed and upper-cased
+        2021,
+        Decimal("31999.50"),
+    )
+    assert (b["listing_id"], b["vin"], b["price"]) == (
+        "b1",
+        "5YJ3E1EA7MF000002",
+        Decimal("28000.00"),
+    )
+    assert (c["listing_id"], c["_corrupt_record"]) == (None, "{broken")

@@ -76,9 +76,11 @@ ACTIVITY = [
 def inventory(frame):
     features_schema = without_run_metadata(specs.LISTING_FEATURES.schema)
     activity_schema = without_run_metadata(specs.LISTING_ACTIVITY.schema)
-    return gold.inventory_activity(
+    out = gold.inventory_activity(
         features=frame(features_schema, FEATURES), activity=frame(activity_schema, ACTIVITY)
     ).cache()
+    yield out
+    out.unpersist()
 
 
 @pytest.fixture(scope="module")

@@ -88,7 +88,9 @@ def days(snapshot, frame):
             retention_days=365,
         ).cache()
         states[day] = state
-    return snapshots, states
+    yield snapshots, states
+    for cached in states.values():
+        cached.unpersist()
 
 
 def by_id(df, *columns: str) -> dict:

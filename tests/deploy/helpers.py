@@ -1,0 +1,97 @@
+"""Helpers for the deploy tests: free ports, child processes that always end, CLI runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+CLI = str(VENV_BIN / "inventory-activity")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+@contextmanager
+def child(args: Sequence[str], *, log: Path, env: dict | None = None) -> Iterator[subprocess.Popen]:
+    """A background process in its own process group, killed (group-wide) on exit."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            list(args), stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def run(args: Sequence[str], *, env: dict | None = None, timeout: float = 600) -> str:
+    """Run a command; on a non-zero exit fail with the end of its output."""
+    done = subprocess.run(
+        list(args), capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT
+    )
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr)[-4000:]
+        raise AssertionError(f"exit {done.returncode}: {' '.join(map(str, args))}\n{tail}")
+    return done.stdout
+
+
+def lake_overrides(raw: str, lake: str, landing: str, core: str) -> list[str]:
+    """--set options that put raw input and every lake layer under the given roots."""
+    paths = {
+        "raw_root": raw,
+        "lake_root": lake,
+        "landing_root": landing,
+        "core_root": core,
+        "reports_root": f"{lake}/_reports",
+        "lock_root": f"{lake}/_locks",
+    }
+    out: list[str] = []
+    for key, value in paths.items():
+        out += ["--set", f"paths.{key}={value}"]
+    return out
+
+
+SMALL_RUN = [
+    "--set", "spark.shuffle_partitions=2",
+    "--set", "spark.driver_memory=1g",
+    "--set", "run.output_files_per_partition=1",
+    "--set", "run.retries=0",
+]  # fmt: skip
+
+
+def active_ids_from_raw(raw_root: Path, day: date) -> set[int]:
+    """Oracle: distinct active vehicle_ids of a raw snapshot (latest updated_at wins)."""
+    frame = pd.read_parquet(raw_root / "vehicle" / f"filedate={day.isoformat()}")
+    frame = frame.sort_values("updated_at").drop_duplicates("vehicle_id", keep="last")
+    return set(frame.loc[frame["status"] == "active", "vehicle_id"].astype(int))
