@@ -38,7 +38,7 @@ format: setup  ## apply ruff fixes and formatting
 clean:  ## remove generated data (keeps the virtualenv and JARs)
 	rm -rf data spark-warehouse metastore_db derby.log
 
-.PHONY: package cluster-start cluster-stop
+.PHONY: package cluster-start cluster-stop test-deploy
 package: setup  ## dist/: wheel (conf inside) + jars.lock + JAR tarballs + EMR bootstrap, MANIFEST.json
 	bash scripts/package.sh --out dist
 
@@ -47,3 +47,6 @@ cluster-start: setup  ## local Spark standalone cluster (1 master, 2 workers on 
 
 cluster-stop:  ## stop the local Spark standalone cluster
 	bash scripts/local_cluster.sh stop data/local-cluster
+
+test-deploy: setup  ## only the deploy tests: S3 (moto_server), Spark standalone cluster, EMR, Automic, Jenkins
+	$(PY) -m pytest -q -ra tests/deploy

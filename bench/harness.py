@@ -140,7 +140,9 @@ class StageLog:
             self.events.append(
                 {"stage": context.get("stage"), "seconds": float(context.get("seconds") or 0.0)}
             )
-        if self.quiet and method in ("debug", "info"):
+        if self.quiet and (
+            method in ("debug", "info") or event_dict.get("event") == "rows quarantined"
+        ):
             raise structlog.DropEvent
         return event_dict
 

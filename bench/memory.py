@@ -73,9 +73,35 @@ class Peaks:
     jvm_heap_max_mb: float | None = None
     java_rss_peak_mb: float | None = None
     python_rss_peak_mb: float | None = None
+    # Load-insensitive companions of wall time: CPU seconds and Spark jobs/stages run.
+    java_cpu_s: float | None = None
+    python_cpu_s: float | None = None
+    spark_jobs: int | None = None
+    spark_stages: int | None = None
 
     def as_dict(self) -> dict:
         return {k: (round(v, 1) if v is not None else None) for k, v in self.__dict__.items()}
+
+
+def _cpu(procs) -> float:
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except Exception:
+            continue
+    return total
+
+
+class SparkCounters:
+    """Jobs and stages submitted so far (the DAG scheduler's id counters, via py4j)."""
+
+    def __init__(self, spark):
+        self.scheduler = spark.sparkContext._jsc.sc().dagScheduler()
+
+    def read(self) -> tuple[int, int]:
+        return int(self.scheduler.nextJobId()), int(self.scheduler.nextStageId())
 
 
 class PeakSampler:
@@ -84,11 +110,15 @@ class PeakSampler:
     def __init__(self, spark=None, *, interval: float = 0.25):
         self.interval = interval
         self.pools = None
+        self.counters = None
         if spark is not None:
             try:
                 self.pools = JvmPools(spark)
+                self.counters = SparkCounters(spark)
             except Exception:
-                self.pools = None
+                self.pools = self.counters = None
+        self._cpu0 = (0.0, 0.0)
+        self._jobs0 = (0, 0)
         self.peaks = Peaks()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -116,6 +146,12 @@ class PeakSampler:
             except Exception:
                 self.pools = None
         self._sample()
+        self._cpu0 = (_cpu(self._java), _cpu([self._py] if self._py else []))
+        if self.counters is not None:
+            try:
+                self._jobs0 = self.counters.read()
+            except Exception:
+                self.counters = None
         self._thread = threading.Thread(target=self._loop, name="bench-memory", daemon=True)
         self._thread.start()
         return self
@@ -133,8 +169,17 @@ class PeakSampler:
                 pass
         if self._java:
             self.peaks.java_rss_peak_mb = self._java_peak / MB
+            self.peaks.java_cpu_s = _cpu(self._java) - self._cpu0[0]
         if self._py is not None:
             self.peaks.python_rss_peak_mb = self._py_peak / MB
+            self.peaks.python_cpu_s = _cpu([self._py]) - self._cpu0[1]
+        if self.counters is not None:
+            try:
+                jobs, stages = self.counters.read()
+                self.peaks.spark_jobs = jobs - self._jobs0[0]
+                self.peaks.spark_stages = stages - self._jobs0[1]
+            except Exception:
+                pass
 
 
 def timed() -> float:

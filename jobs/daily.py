@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
 from pipeline.config import Config
 from pipeline.transforms import gold, silver_activity, silver_enrichment, silver_lifecycle
@@ -74,18 +75,20 @@ def _activity(*, impressions: DataFrame, leads: DataFrame, **params: Any) -> Dat
 
 def _features(
     *,
-    snapshot: DataFrame,
+    snapshots: DataFrame,
     state: DataFrame,
-    snapshot_1d: DataFrame,
-    snapshot_7d: DataFrame,
     competitors: DataFrame,
     filedate: date,
     **dims: DataFrame,
 ) -> DataFrame:
+    def snapshot_of(days_back: int) -> DataFrame:
+        day = filedate - timedelta(days=days_back)
+        return snapshots.where(F.col(specs.PARTITION) == F.lit(day))
+
     listings = silver_lifecycle.lifecycle_features(
-        active=active_listings(snapshot),
+        active=active_listings(snapshot_of(0)),
         state=state,
-        prices_before={1: snapshot_1d, 7: snapshot_7d},
+        prices_before={n: snapshot_of(n) for n in PRICE_CHANGE_DAYS},
         filedate=filedate,
     )
     listings = silver_enrichment.with_vehicle_dimensions(
@@ -187,10 +190,9 @@ SILVER_STEPS: tuple[Step, ...] = (
         stage="silver",
         output=specs.LISTING_FEATURES,
         inputs={
-            "snapshot": Input(specs.LISTING_SNAPSHOT),
+            # The day's snapshot and those PRICE_CHANGE_DAYS before: one read of the table.
+            "snapshots": Input(specs.LISTING_SNAPSHOT, offsets=(0, *PRICE_CHANGE_DAYS)),
             "state": Input(specs.LISTING_STATE),
-            "snapshot_1d": Input(specs.LISTING_SNAPSHOT, offsets=(1,)),
-            "snapshot_7d": Input(specs.LISTING_SNAPSHOT, offsets=(7,)),
             "competitors": _bronze("competitor_listing"),
             **{name: _bronze(name) for name in FEATURE_DIMENSIONS},
         },

@@ -134,12 +134,20 @@ class EmrRunner:
                 reason = cluster.get("StateChangeReason", {}).get("Message", "")
                 raise ClusterLost(cluster_id, cluster["State"], reason, finished)
             self.sleep(float(self.spec.get("poll_seconds", 30)))
+        states = {r.state for r in results}
+        if "FAILED" not in states and states & {"CANCELLED", "INTERRUPTED"}:
+            # Nothing failed, yet steps did not run: the cluster went away under them.
+            cluster = self.emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]
+            reason = cluster.get("StateChangeReason", {}).get("Message", "steps cancelled")
+            raise ClusterLost(cluster_id, cluster["State"], reason, finished)
         return results
 
     def exit_code(self, label: str, state: str) -> int:
         """The CLI's exit code of a finished step, from its outcome file."""
         if state == "COMPLETED":
             return int(ExitCode.SUCCESS)
+        if state != "FAILED":  # cancelled or interrupted: the CLI did not end on its own
+            return int(ExitCode.FAILURE)
         bucket, key = split_s3_uri(f"{self.outcome_prefix}/{label}.json")
         try:
             body = self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()

@@ -1,10 +1,18 @@
 """Readers and writers that apply the table specs: the only place that knows lake paths.
 
 Writes are per date partition and idempotent:
-- :meth:`Lake.merge_partition` MERGEs one date; the merge condition names the partition
-  literally, and rows of that date missing from the source are deleted, so the partition
-  ends up equal to the source.
+- :meth:`Lake.merge_dates` (daily upserts of silver and gold) makes each named date equal
+  to the source: rows matched on the merge keys are updated, new rows inserted, rows of
+  those dates missing from the source deleted. As every row of the dates is replaced, it
+  runs as a ``replaceWhere`` overwrite of exactly those partitions: one write pass, one
+  commit, no join of the source against the target, so a rerun costs what a first run
+  costs. :meth:`Lake.merge_by_keys` is the row-level Delta MERGE, for sources that do not
+  cover whole dates.
 - :meth:`Lake.replace_window` overwrites a date range with ``replaceWhere`` in one commit.
+
+Files: ``files_per_partition`` files per date. With one file per date the frame is
+coalesced to one task instead of shuffled (the writer splits it by date): no shuffle
+stage, no extra Spark job; callers persist what they write, so nothing is recomputed.
 """
 
 from __future__ import annotations
@@ -129,16 +137,27 @@ class Lake:
         self.merge_dates(spec, df, [day])
 
     def merge_dates(self, spec: TableSpec, df: DataFrame, days: Iterable[date]) -> None:
-        """MERGE the given filedates in one commit; each ends up equal to ``df``'s rows.
+        """Upsert the given filedates in one commit; each ends up equal to ``df``'s rows.
+
+        Equivalent to a MERGE on the spec's keys that updates matched rows, inserts new
+        ones and deletes the dates' target rows the source lacks; executed as a
+        ``replaceWhere`` of exactly those dates (the predicate names them literally, so
+        Delta touches no other partition). The table is created from its spec first, so
+        it carries the spec's schema, nullability and comment.
+        """
+        days = sorted(set(days))
+        self.ensure(spec)
+        self.replace_dates(spec, df, days)
+
+    def merge_by_keys(self, spec: TableSpec, df: DataFrame, days: Iterable[date]) -> None:
+        """Row-level Delta MERGE of the given filedates on the spec's merge keys.
 
         The condition names the partitions literally so Delta prunes to exactly those
         files; target rows of those dates that the source lacks are deleted.
         """
         days = sorted(set(days))
         self.ensure(spec)
-        source = self._conform(spec, df).where(F.col(PARTITION).isin(days))
-        if self.files_per_partition:
-            source = source.repartition(self.files_per_partition * len(days), PARTITION)
+        source = self._files(self._conform(spec, df).where(F.col(PARTITION).isin(days)), days)
         part = dates_predicate(days, column=f"t.{PARTITION}")
         keys = [k for k in spec.merge_keys if k != PARTITION]
         condition = " AND ".join(
@@ -154,15 +173,21 @@ class Lake:
             .execute()
         )
 
+    def _files(self, frame: DataFrame, days: list[date]) -> DataFrame:
+        """``files_per_partition`` files per date: one task (no shuffle) for one file."""
+        if not self.files_per_partition:
+            return frame
+        if self.files_per_partition == 1:
+            return frame.coalesce(1)
+        return frame.repartition(self.files_per_partition * len(days), PARTITION)
+
     def replace_dates(self, spec: TableSpec, df: DataFrame, days: Iterable[date]) -> None:
         """Overwrite exactly the given filedates with ``df`` in one commit (replaceWhere).
 
         A table that does not exist yet is created by this same commit.
         """
         days = sorted(set(days))
-        frame = self._conform(spec, df).where(F.col(PARTITION).isin(days))
-        if self.files_per_partition:
-            frame = frame.repartition(self.files_per_partition * len(days), PARTITION)
+        frame = self._files(self._conform(spec, df).where(F.col(PARTITION).isin(days)), days)
         writer = frame.write.format("delta").mode("overwrite")
         if self.exists(spec):
             writer = writer.option("replaceWhere", dates_predicate(days))

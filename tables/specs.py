@@ -375,6 +375,7 @@ DQ_RESULTS = TableSpec(
                 ("layer", StringType()),
                 ("table_name", StringType()),
                 ("expectation", StringType()),
+                ("expectation_type", StringType()),
                 ("column", StringType()),
                 ("severity", StringType()),
                 ("success", BooleanType()),
@@ -388,8 +389,11 @@ DQ_RESULTS = TableSpec(
         ]
     ),
     merge_keys=(PARTITION, "table_name", "expectation"),
-    grain="one row per (filedate, table, expectation)",
-    description="Data-quality results of every expectation run on a date.",
+    grain="one row per (filedate, table, expectation); a gate rewrites its (filedate, layer) rows",
+    description=(
+        "Data-quality results of every expectation run on a date: severity, success, "
+        "observed value, unexpected count and percent, run id (quality/gate.py)."
+    ),
 )
 
 OPS = {t.name: t for t in (RUN_LEDGER, DQ_RESULTS)}

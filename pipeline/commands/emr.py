@@ -15,6 +15,9 @@ from pipeline.config import Config
 from pipeline.dates import parse_date
 from pipeline.errors import ExitCode, UsageError
 
+# Date commands a step can run; each must exist in the deployed CLI (checked before launch).
+DATE_COMMANDS = ("run", "publish", "validate")
+
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     emr = subparsers.add_parser(
@@ -44,6 +47,13 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     submit = sub("submit", "run one date: on --cluster-id, or on a new cluster ended after")
     submit.add_argument("--date", required=True, type=parse_date, help="business date YYYY-MM-DD")
     submit.add_argument("--cluster-id", help="existing cluster (default: launch a transient one)")
+    submit.add_argument(
+        "--command",
+        dest="date_command",
+        choices=DATE_COMMANDS,
+        default="run",
+        help="CLI command the step runs for the date (default run)",
+    )
     submit.set_defaults(handler=handle)
 
     status = sub("status", "show a cluster's state and steps", dry_run=False)
@@ -86,8 +96,10 @@ def dispatch(args: argparse.Namespace, config: Config, runner: Any) -> int:
         print(runner.launch(keep_alive=True))
         return int(ExitCode.SUCCESS)
     if command == "submit":
+        if args.date_command not in cli_commands():
+            raise UsageError(f"this release's CLI has no '{args.date_command}' command")
         return runner.run_commands(
-            [["run", "--date", args.date.isoformat()]], cluster_id=args.cluster_id
+            [[args.date_command, "--date", args.date.isoformat()]], cluster_id=args.cluster_id
         )
     if command == "status":
         status = runner.status(args.cluster_id)

@@ -20,8 +20,22 @@ from tables.specs import PARTITION
 SEGMENT_KEYS = ["make_id", "model_id", "model_year_id", "stock_type_id", "dma_code"]
 
 
+def small(df: DataFrame) -> DataFrame:
+    """A small dimension snapshot read as one partition.
+
+    Its de-duplication and aggregation then need no shuffle (one partition satisfies any
+    clustering), so the whole dimension is read, de-duplicated and broadcast by a single
+    task of a single Spark job. Only for tables that are broadcast anyway.
+    """
+    return df.coalesce(1)
+
+
+def small_dimension(df: DataFrame, keys: list[str]) -> DataFrame:
+    return dedupe_dimension(small(df), keys=keys)
+
+
 def _dim(df: DataFrame, keys: list[str], *columns: str) -> DataFrame:
-    return F.broadcast(dedupe_dimension(df, keys=keys).select(*keys, *columns))
+    return F.broadcast(small_dimension(df, keys).select(*keys, *columns))
 
 
 def with_vehicle_dimensions(
@@ -50,10 +64,10 @@ def with_vehicle_dimensions(
 
 def market(*, zip_code: DataFrame, dma_zip: DataFrame) -> DataFrame:
     """ZIP -> city, state, coordinates and DMA; a ZIP with no DMA keeps a null DMA."""
-    zips = dedupe_dimension(zip_code, keys=["zip_code"]).select(
+    zips = small_dimension(zip_code, ["zip_code"]).select(
         "zip_code", "zip_code_id", "city", "state", "latitude", "longitude"
     )
-    dmas = dedupe_dimension(dma_zip, keys=["zip_code_id"]).select(
+    dmas = small_dimension(dma_zip, ["zip_code_id"]).select(
         "zip_code_id", "dma_code", "dma_name"
     )
     return zips.join(dmas, "zip_code_id", "left").drop("zip_code_id")
@@ -73,21 +87,21 @@ def with_dealer(
     activity_customer: DataFrame,
     dealer_review_rollup: DataFrame,
 ) -> DataFrame:
-    dealers = dedupe_dimension(customer, keys=["customer_id"]).select(
+    dealers = small_dimension(customer, ["customer_id"]).select(
         "customer_id",
         "dealer_name",
         "customer_type",
         F.col("purchase_flag").alias("is_paying_dealer"),
     )
-    locations = dealer_sales_locations.groupBy("customer_id").agg(
+    locations = small(dealer_sales_locations).groupBy("customer_id").agg(
         F.countDistinct("location_id").cast("int").alias("dealer_location_count")
     )
-    activity = dedupe_dimension(activity_customer, keys=["customer_id"]).select(
+    activity = small_dimension(activity_customer, ["customer_id"]).select(
         "customer_id",
         F.col("avg_response_minutes").alias("dealer_avg_response_minutes"),
         F.col("active_flag").alias("dealer_active_flag"),
     )
-    reviews = dedupe_dimension(dealer_review_rollup, keys=["customer_id"]).select(
+    reviews = small_dimension(dealer_review_rollup, ["customer_id"]).select(
         "customer_id",
         F.col("avg_rating").alias("dealer_avg_rating"),
         F.col("review_count").alias("dealer_review_count"),
@@ -99,7 +113,7 @@ def with_dealer(
 
 
 def with_vehicle_reviews(listings: DataFrame, *, vehicle_review_rollup: DataFrame) -> DataFrame:
-    reviews = dedupe_dimension(vehicle_review_rollup, keys=["make_id", "model_id", "year"]).select(
+    reviews = small_dimension(vehicle_review_rollup, ["make_id", "model_id", "year"]).select(
         "make_id",
         "model_id",
         F.col("year").alias("model_year"),

@@ -36,12 +36,27 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the test process dies, even without cleanup (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 @contextmanager
 def child(args: Sequence[str], *, log: Path, env: dict | None = None) -> Iterator[subprocess.Popen]:
     """A background process in its own process group, killed (group-wide) on exit."""
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            list(args), stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            list(args),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
     try:
         yield proc

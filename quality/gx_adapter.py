@@ -1,0 +1,164 @@
+"""The only module that imports Great Expectations (GX 1.x).
+
+It turns a resolved :class:`quality.suite.Suite` into GX expectations and runs them:
+
+- ``expect`` checks on the persisted Spark DataFrame of one date, through an ephemeral
+  Data Context, a Spark data source (``persist=False``: the gate persists the batch itself)
+  and a whole-dataframe batch definition;
+- ``metric`` checks (values computed with Spark by :mod:`quality.metrics`) with
+  ``expect_column_values_to_be_between`` on a one-row pandas frame, one column per check.
+
+Every expectation carries its suite id in ``meta['id']``; :func:`run_checks` returns the
+GX results keyed by that id, and the gate checks that every configured id came back.
+The result format asks for counts but no unexpected-value samples, which would cost a
+Spark job per expectation. GX's progress bars and INFO logging are switched off.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from pyspark.sql import DataFrame
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+from quality.suite import Check, Suite  # noqa: E402  (after the GX environment is set)
+
+RESULT_FORMAT: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_count": 0}
+METRIC_EXPECTATION = "expect_column_values_to_be_between"
+_LOCK = threading.Lock()
+_STATE: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class GxResult:
+    """What GX said about one expectation."""
+
+    id: str
+    success: bool
+    observed: Any = None
+    element_count: int | None = None
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    error: str | None = None
+
+
+def quiet_logging() -> None:
+    """GX logs a lot at INFO and WARNING (e.g. about its own deprecations)."""
+    for name in ("great_expectations", "great_expectations.core", "py.warnings"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _context() -> dict[str, Any]:
+    """One ephemeral context per process with a Spark and a pandas dataframe asset."""
+    with _LOCK:
+        if not _STATE:
+            quiet_logging()
+            context = gx.get_context(mode="ephemeral")
+            context.variables.progress_bars = ProgressBarsConfig(
+                globally=False, metric_calculations=False
+            )
+            spark_asset = context.data_sources.add_spark(
+                name="lake", persist=False
+            ).add_dataframe_asset(name="batch")
+            pandas_asset = context.data_sources.add_pandas(name="metrics").add_dataframe_asset(
+                name="metrics"
+            )
+            _STATE.update(
+                context=context,
+                spark=spark_asset.add_batch_definition_whole_dataframe("date"),
+                pandas=pandas_asset.add_batch_definition_whole_dataframe("date"),
+            )
+        return _STATE
+
+
+def expectation_class(name: str) -> type:
+    """The GX expectation class of a snake_case name such as ``expect_column_values_to_be_in_set``."""
+    camel = "".join(part.capitalize() for part in name.split("_"))
+    cls = getattr(gxe, camel, None)
+    if cls is None:
+        raise ValueError(f"unknown Great Expectations expectation '{name}'")
+    return cls
+
+
+def build_expectation(check: Check) -> Any:
+    """The GX expectation object of one resolved ``expect`` check."""
+    kwargs = dict(check.kwargs)
+    if check.column is not None:
+        kwargs["column"] = check.column
+    if check.mostly is not None:
+        kwargs["mostly"] = check.mostly
+    return expectation_class(check.expect)(**kwargs, meta={"id": check.id})
+
+
+def build_metric_expectation(check: Check) -> Any:
+    """``expect_column_values_to_be_between`` on the check's column of the metric frame."""
+    return expectation_class(METRIC_EXPECTATION)(
+        column=check.id, min_value=check.min, max_value=check.max, meta={"id": check.id}
+    )
+
+
+def _suite(name: str, expectations: list[Any]) -> Any:
+    suite = gx.ExpectationSuite(name=name)
+    for expectation in expectations:
+        suite.add_expectation(expectation)
+    return suite
+
+
+def _convert(result: Any) -> GxResult:
+    meta = result.expectation_config.meta or {}
+    body = result.result or {}
+    info = result.exception_info or {}
+    error = None
+    if info.get("raised_exception"):
+        error = str(info.get("exception_message") or "GX raised an exception")[:500]
+    return GxResult(
+        id=str(meta.get("id")),
+        success=bool(result.success) and error is None,
+        observed=body.get("observed_value"),
+        element_count=body.get("element_count"),
+        unexpected_count=body.get("unexpected_count"),
+        unexpected_percent=body.get("unexpected_percent"),
+        error=error,
+    )
+
+
+def _validate(definition: Any, data: Any, suite: Any) -> list[GxResult]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        batch = definition.get_batch(batch_parameters={"dataframe": data})
+        outcome = batch.validate(suite, result_format=RESULT_FORMAT)
+    return [_convert(r) for r in outcome.results]
+
+
+def run_checks(
+    suite: Suite, batch: DataFrame, metric_values: dict[str, float]
+) -> list[GxResult]:
+    """Run the suite's ``expect`` checks on ``batch`` and its metric checks on the values.
+
+    ``metric_values`` holds the value of each metric check to validate (checks whose metric
+    was skipped are left out). Returns GX's results in GX's order; ids come from ``meta``.
+    """
+    state = _context()
+    results: list[GxResult] = []
+    expects = [build_expectation(c) for c in suite.checks if c.expect is not None]
+    if expects:
+        results += _validate(state["spark"], batch, _suite(suite.table, expects))
+    metric_checks = [c for c in suite.checks if c.metric is not None and c.id in metric_values]
+    if metric_checks:
+        frame = pd.DataFrame([{c.id: metric_values[c.id] for c in metric_checks}])
+        expectations = [build_metric_expectation(c) for c in metric_checks]
+        results += _validate(state["pandas"], frame, _suite(f"{suite.table}.metrics", expectations))
+    return results
