@@ -85,8 +85,18 @@ class LoggingConfig:
 
 @dataclass(frozen=True)
 class RunConfig:
+    # Run lock (pipeline/lock.py): wait this long for a busy lock, then exit 5; a holder
+    # whose heartbeat is older than lock_stale_seconds (or whose pid is gone, same host)
+    # is stale and taken over.
     lock_timeout_seconds: int = 600
-    lock_stale_seconds: int = 7200
+    lock_stale_seconds: int = 900
+    lock_heartbeat_seconds: int = 30
+    lock_poll_seconds: float = 2.0
+    # Dates recomputed after a rerun of an earlier date are written in batches of this many.
+    cascade_batch_days: int = 7
+    # Longest range one backfill call covers; VACUUM keeps at least lookback + this.
+    backfill_max_days: int = 28
+    vacuum_retention_days: int = 30
     retries: int = 1
     retry_wait_seconds: int = 5
     output_files_per_partition: int = 1
@@ -117,6 +127,7 @@ class QualityConfig:
     max_lead_delay_days: int = 7
     max_model_year_ahead: int = 2
     report_trend_days: int = 30
+    parallel_tables: int = 4
 
 
 @dataclass(frozen=True)
@@ -354,6 +365,14 @@ def _validate_semantics(config: Config, origin: dict[str, str]) -> None:
         raise fail("spark.shuffle_partitions", "must be >= 1")
     if config.run.lock_timeout_seconds < 0:
         raise fail("run.lock_timeout_seconds", "must be >= 0")
+    if not 0 < config.run.lock_heartbeat_seconds < config.run.lock_stale_seconds:
+        raise fail(
+            "run.lock_heartbeat_seconds", "must be > 0 and below run.lock_stale_seconds"
+        )
+    if config.run.lock_poll_seconds <= 0:
+        raise fail("run.lock_poll_seconds", "must be > 0")
+    if config.run.cascade_batch_days < 1 or config.run.backfill_max_days < 1:
+        raise fail("run.cascade_batch_days", "and run.backfill_max_days must be >= 1")
     roots = dataclasses.asdict(config.paths).values()
     uses_s3 = any(str(root).startswith(("s3://", "s3a://")) for root in roots)
     storage = config.storage

@@ -16,7 +16,9 @@ After the gold gate (the last before publish) the date's HTML report is rewritte
 
 from __future__ import annotations
 
+import contextvars
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -33,7 +35,7 @@ from quality.derived import add_derived
 from quality.metrics import ROWS, MetricInput, MetricValue, References, metric
 from quality.references import LakeReferences
 from quality.results import CheckResult, write_results
-from quality.suite import SCHEMA_CHECKS, Check, Suite, load_suites, resolve
+from quality.suite import ROW_COUNT, SCHEMA_CHECKS, Check, Suite, load_suites, resolve
 from tables.io import Lake
 
 log = structlog.get_logger("inventory_activity.quality")
@@ -106,28 +108,47 @@ class QualityGate:
         validated_at = datetime.now(UTC).replace(tzinfo=None)
         for day in outcome.days:
             _prefetch(refs, ctx.config, suites, day)
-            for suite in suites:
-                frame = ctx.lake.read_dates(suite.spec, [day])
-                outcome.results += validate_table(
+
+            def one(suite: Suite, day: date = day) -> list[CheckResult]:
+                return validate_table(
                     suite,
-                    frame,
+                    ctx.lake.read_dates(suite.spec, [day]),
                     config=ctx.config,
                     day=day,
                     refs=refs,
                     run_id=ctx.run_id,
                     validated_at=validated_at,
                 )
+
+            for results in _in_parallel(one, suites, ctx.config.quality.parallel_tables):
+                outcome.results += results
         write_results(ctx.lake, layer, outcome.days, outcome.results)
         _log(outcome)
         return outcome
 
 
 def _prefetch(refs: LakeReferences, config: Config, suites: tuple[Suite, ...], day: date) -> None:
-    """Row counts of every table the layer's metrics may compare with, in one job."""
-    tables = {s.table for s in suites}
-    tables |= {str(c.params["table"]) for s in suites for c in s.checks if "table" in c.params}
-    days_back = max(config.quality.row_count_history_days, 1)
-    refs.prefetch(sorted(tables), day - timedelta(days=days_back), day)
+    """Read what the layer's metrics need up front, a few Spark jobs for all tables."""
+    metrics_used = {c.metric for s in suites for c in s.checks}
+    if "row_count_vs_median" in metrics_used:
+        tables = sorted({s.table for s in suites})
+        back = timedelta(days=max(config.quality.row_count_history_days, 1))
+        refs.prepare_history(tables, day - back, day - timedelta(days=1))
+    if "quarantine_rate" in metrics_used:
+        refs.quarantine_counts("vehicle", day)
+
+
+def _in_parallel(work: Any, suites: tuple[Suite, ...], workers: int) -> list[Any]:
+    """``work(suite)`` for every suite, on up to ``workers`` threads, in suite order.
+
+    Validating a small table is dominated by per-job latency, so a few tables at a time
+    keep both cores busy; structlog context is copied into each thread.
+    """
+    if workers <= 1 or len(suites) <= 1:
+        return [work(s) for s in suites]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, work, s) for s in suites]
+        return [f.result() for f in futures]
 
 
 # ----------------------------------------------------------------------- one table
@@ -145,36 +166,59 @@ def validate_table(
 ) -> list[CheckResult]:
     """All checks of ``suite`` on ``frame`` (the table's rows of ``day``), one result each.
 
-    The batch (with derived columns) is persisted, so the row count and metric aggregates
-    (one Spark job) and GX's metrics read it from memory rather than scanning per check.
+    The batch (with derived columns) is persisted, so GX's metrics (bundled by GX into a
+    few Spark jobs) and the metric aggregates read it from memory rather than scanning the
+    table once per check. The row count comes from the suite's row-count check.
     """
     resolved = resolve(suite, config, day)
     batch = add_derived(frame, suite.derived).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        rows, metric_values = _metrics(resolved, batch, frame, day, refs)
+        spark_results = gx_adapter.run_spark_checks(resolved, batch)
+        rows, aggregates = _aggregates(resolved, batch, spark_results)
+        metric_values = _metric_values(resolved, frame, day, refs, rows, aggregates)
         to_gx = {k: v.value for k, v in metric_values.items() if v.value is not None}
-        gx_results = gx_adapter.run_checks(resolved, batch, to_gx)
+        metric_results = gx_adapter.run_metric_checks(resolved, to_gx)
     finally:
         batch.unpersist()
     base = {"filedate": day, "layer": suite.layer, "table_name": suite.table}
     base |= {"run_id": run_id, "validated_at": validated_at}
-    return assemble(resolved, gx_results, metric_values, rows, base)
+    return assemble(resolved, spark_results + metric_results, metric_values, rows, base)
 
 
-def _metrics(
-    suite: Suite, batch: DataFrame, frame: DataFrame, day: date, refs: References
-) -> tuple[int, dict[str, MetricValue]]:
-    checks = [c for c in suite.checks if c.metric is not None]
-    aggregates = [F.count(F.lit(1)).alias(ROWS)]
-    for check in checks:
-        for name, column in metric(check.metric).aggregates().items():
-            aggregates.append(column.alias(f"{check.id}__{name}"))
-    values = batch.agg(*aggregates).first().asDict()
-    rows = int(values[ROWS])
+def _aggregates(
+    suite: Suite, batch: DataFrame, spark_results: list[gx_adapter.GxResult]
+) -> tuple[int, dict[str, Any]]:
+    """Row count (from GX's row-count result) and the metric aggregates (one Spark job)."""
+    columns = []
+    for check in suite.checks:
+        if check.metric is not None:
+            for name, column in metric(check.metric).aggregates().items():
+                columns.append(column.alias(f"{check.id}__{name}"))
+    counted = {r.id: r.observed for r in spark_results if isinstance(r.observed, int)}
+    row_checks = [c.id for c in suite.checks if c.expect == ROW_COUNT and c.id in counted]
+    rows = counted[row_checks[0]] if row_checks else None
+    if rows is None:
+        columns.append(F.count(F.lit(1)).alias(ROWS))
+    if not columns:
+        return int(rows), {}
+    values = batch.agg(*columns).collect()[0].asDict()
+    return int(values.pop(ROWS, rows)), values
+
+
+def _metric_values(
+    suite: Suite,
+    frame: DataFrame,
+    day: date,
+    refs: References,
+    rows: int,
+    aggregates: dict[str, Any],
+) -> dict[str, MetricValue]:
     out: dict[str, MetricValue] = {}
-    for check in checks:
+    for check in suite.checks:
+        if check.metric is None:
+            continue
         prefix = f"{check.id}__"
-        own = {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
+        own = {k[len(prefix) :]: v for k, v in aggregates.items() if k.startswith(prefix)}
         metric_input = MetricInput(
             suite.table, day, rows, own, frame.schema, refs, dict(check.params)
         )
@@ -182,7 +226,7 @@ def _metrics(
             out[check.id] = metric(check.metric).finalize(metric_input)
         except Exception as exc:  # a broken metric fails its check, it does not pass it
             out[check.id] = MetricValue(None, {"error": f"{type(exc).__name__}: {exc}"[:500]})
-    return rows, out
+    return out
 
 
 def assemble(
@@ -211,6 +255,8 @@ def assemble(
         if check.id in duplicates:
             fields.update(success=False, observed_value="several results for one check")
             details["duplicate"] = True
+        if check.expect == ROW_COUNT:
+            details["rows"] = rows
         if rows == 0 and (check.expect or check.metric) not in SCHEMA_CHECKS:
             fields.update(success=False, observed_value="empty batch (0 rows)")
             details["empty_batch"] = True
@@ -288,7 +334,7 @@ def _observed(observed: Any, result: gx_adapter.GxResult) -> str | None:
 
 def write_reports(ctx: GateContext, days: list[date]) -> str | None:
     """Rewrite the HTML report of each date; the path of the last one."""
-    from quality.report import write_report  # noqa: PLC0415  (rendering only when needed)
+    from quality.report import write_report  # imported when a report is due
 
     path = None
     for day in sorted(days):

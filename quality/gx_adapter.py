@@ -20,6 +20,8 @@ import logging
 import os
 import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,13 +36,12 @@ with warnings.catch_warnings():
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-from quality.suite import Check, Suite  # noqa: E402  (after the GX environment is set)
+from quality.suite import Check, Suite
 
 RESULT_FORMAT: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_count": 0}
 METRIC_EXPECTATION = "expect_column_values_to_be_between"
 _LOCK = threading.Lock()
 _STATE: dict[str, Any] = {}
-
 
 @dataclass(frozen=True)
 class GxResult:
@@ -61,31 +62,54 @@ def quiet_logging() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def _context() -> dict[str, Any]:
-    """One ephemeral context per process with a Spark and a pandas dataframe asset."""
+def _context() -> Any:
+    """One ephemeral Data Context per process, GX progress bars and INFO logging off."""
     with _LOCK:
-        if not _STATE:
+        if "context" not in _STATE:
             quiet_logging()
             context = gx.get_context(mode="ephemeral")
             context.variables.progress_bars = ProgressBarsConfig(
                 globally=False, metric_calculations=False
             )
-            spark_asset = context.data_sources.add_spark(
-                name="lake", persist=False
-            ).add_dataframe_asset(name="batch")
-            pandas_asset = context.data_sources.add_pandas(name="metrics").add_dataframe_asset(
-                name="metrics"
+            _STATE["context"] = context
+            _STATE["sources"] = 0
+        return _STATE["context"]
+
+
+@contextmanager
+def _definitions() -> Iterator[tuple[Any, Any]]:
+    """Lease a (Spark, pandas) pair of whole-dataframe batch definitions.
+
+    A data source keeps one execution engine with one active batch, so concurrent
+    validations each lease data sources of their own; leases are reused, so the number
+    of data sources stays at the highest concurrency seen.
+    """
+    context = _context()
+    with _LOCK:
+        free = _STATE.setdefault("free", [])
+        pair = free.pop() if free else None
+        if pair is None:
+            _STATE["sources"] += 1
+            n = _STATE["sources"]
+            spark = context.data_sources.add_spark(name=f"lake_{n}", persist=False)
+            pandas = context.data_sources.add_pandas(name=f"metrics_{n}")
+            pair = (
+                spark.add_dataframe_asset(name="batch").add_batch_definition_whole_dataframe(
+                    "date"
+                ),
+                pandas.add_dataframe_asset(name="metrics").add_batch_definition_whole_dataframe(
+                    "date"
+                ),
             )
-            _STATE.update(
-                context=context,
-                spark=spark_asset.add_batch_definition_whole_dataframe("date"),
-                pandas=pandas_asset.add_batch_definition_whole_dataframe("date"),
-            )
-        return _STATE
+    try:
+        yield pair
+    finally:
+        with _LOCK:
+            _STATE["free"].append(pair)
 
 
 def expectation_class(name: str) -> type:
-    """The GX expectation class of a snake_case name such as ``expect_column_values_to_be_in_set``."""
+    """The GX expectation class of a snake_case name, e.g. ``expect_column_values_to_be_in_set``."""
     camel = "".join(part.capitalize() for part in name.split("_"))
     cls = getattr(gxe, camel, None)
     if cls is None:
@@ -117,13 +141,23 @@ def _suite(name: str, expectations: list[Any]) -> Any:
     return suite
 
 
+def _error(info: dict[str, Any]) -> str | None:
+    """The first exception message in GX's ``exception_info``.
+
+    It is either one ``{raised_exception, exception_message, ...}`` mapping or, when a
+    metric failed, a mapping from metric ids to such mappings.
+    """
+    entries = [info] if "raised_exception" in info else list(info.values())
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("raised_exception"):
+            return str(entry.get("exception_message") or "GX raised an exception")[:500]
+    return None
+
+
 def _convert(result: Any) -> GxResult:
     meta = result.expectation_config.meta or {}
     body = result.result or {}
-    info = result.exception_info or {}
-    error = None
-    if info.get("raised_exception"):
-        error = str(info.get("exception_message") or "GX raised an exception")[:500]
+    error = _error(result.exception_info or {})
     return GxResult(
         id=str(meta.get("id")),
         success=bool(result.success) and error is None,
@@ -143,22 +177,21 @@ def _validate(definition: Any, data: Any, suite: Any) -> list[GxResult]:
     return [_convert(r) for r in outcome.results]
 
 
-def run_checks(
-    suite: Suite, batch: DataFrame, metric_values: dict[str, float]
-) -> list[GxResult]:
-    """Run the suite's ``expect`` checks on ``batch`` and its metric checks on the values.
+def run_spark_checks(suite: Suite, batch: DataFrame) -> list[GxResult]:
+    """Run the suite's ``expect`` checks on the (persisted) Spark batch of one date."""
+    expectations = [build_expectation(c) for c in suite.checks if c.expect is not None]
+    if not expectations:
+        return []
+    with _definitions() as (spark_definition, _):
+        return _validate(spark_definition, batch, _suite(suite.table, expectations))
 
-    ``metric_values`` holds the value of each metric check to validate (checks whose metric
-    was skipped are left out). Returns GX's results in GX's order; ids come from ``meta``.
-    """
-    state = _context()
-    results: list[GxResult] = []
-    expects = [build_expectation(c) for c in suite.checks if c.expect is not None]
-    if expects:
-        results += _validate(state["spark"], batch, _suite(suite.table, expects))
-    metric_checks = [c for c in suite.checks if c.metric is not None and c.id in metric_values]
-    if metric_checks:
-        frame = pd.DataFrame([{c.id: metric_values[c.id] for c in metric_checks}])
-        expectations = [build_metric_expectation(c) for c in metric_checks]
-        results += _validate(state["pandas"], frame, _suite(f"{suite.table}.metrics", expectations))
-    return results
+
+def run_metric_checks(suite: Suite, metric_values: dict[str, float]) -> list[GxResult]:
+    """Run the suite's metric checks on the computed values (skipped ones left out)."""
+    checks = [c for c in suite.checks if c.metric is not None and c.id in metric_values]
+    if not checks:
+        return []
+    frame = pd.DataFrame([{c.id: metric_values[c.id] for c in checks}])
+    expectations = [build_metric_expectation(c) for c in checks]
+    with _definitions() as (_, pandas_definition):
+        return _validate(pandas_definition, frame, _suite(f"{suite.table}.metrics", expectations))

@@ -20,7 +20,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from tables import specs
+from quality.suite import spec_for
 
 ROWS = "__rows"
 MART_MEASURES = {
@@ -34,6 +34,8 @@ MART_MEASURES = {
 
 class References(Protocol):
     """Lake facts a metric may need; :class:`quality.references.LakeReferences` reads them."""
+
+    def history_counts(self, table: str, start: date, end: date) -> dict[date, int]: ...
 
     def counts(self, table: str, start: date, end: date) -> dict[date, int]: ...
 
@@ -76,7 +78,8 @@ def _ratio(numerator: float, denominator: float) -> float:
 def row_count_vs_median(m: MetricInput) -> MetricValue:
     """Today's rows / median rows of the trailing ``history_days`` partitions."""
     days = int(m.params.get("history_days", 7))
-    history = m.refs.counts(m.table, m.day - timedelta(days=days), m.day - timedelta(days=1))
+    start, end = m.day - timedelta(days=days), m.day - timedelta(days=1)
+    history = m.refs.history_counts(m.table, start, end)
     details = {"rows": m.rows, "history": {d.isoformat(): n for d, n in sorted(history.items())}}
     if len(history) < int(m.params.get("min_history_days", 1)):
         return MetricValue(None, details, skipped=f"{len(history)} day(s) of history")
@@ -106,8 +109,6 @@ def row_count_minus(m: MetricInput) -> MetricValue:
 
 def schema_mismatches(m: MetricInput) -> MetricValue:
     """Number of spec columns missing from the batch or with another type."""
-    from quality.suite import spec_for  # noqa: PLC0415  (avoid an import cycle)
-
     found = {f.name: f.dataType.simpleString() for f in m.schema.fields}
     problems = []
     for column in spec_for(m.table).schema.fields:
@@ -190,5 +191,3 @@ def inventory_totals_columns() -> list[Column]:
         for name, col in MART_MEASURES.items()
     ]
 
-
-__all__ = ["METRICS", "ROWS", "MetricInput", "MetricValue", "References", "metric", "specs"]

@@ -1,10 +1,12 @@
 """Facts from the lake that metric checks compare a batch against.
 
-Row counts per date come from the tables' own partitions (bronze history for the row-count
-band, yesterday's silver for the active-listing band, silver for gold's row count), the
-quarantine counts from the quarantine tables and the mart totals from inventory_activity.
-:meth:`LakeReferences.prefetch` reads the counts of many tables in one Spark job, so a
-layer's gate costs one history query rather than one per table.
+- Row-count history for the band: the rows each earlier gate recorded for the table in
+  ``dq_results`` (one small read per gate); tables without recorded history (a lake built
+  with the gates off) fall back to counting their own partitions, all in one Spark job.
+- Row counts of other tables on a date (yesterday's silver active listings, today's
+  silver for gold's row count): counted from the table's partitions.
+- Quarantine counts by reason: the quarantine tables' partitions of the date.
+- Mart totals: sums over gold inventory_activity of the date.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from quality.metrics import inventory_totals_columns
-from quality.suite import spec_for
+from quality.suite import ROW_COUNT, spec_for
 from tables import specs
 from tables.io import Lake, window_predicate
+
+DQ = specs.DQ_RESULTS
 
 
 class LakeReferences:
@@ -25,38 +29,66 @@ class LakeReferences:
 
     def __init__(self, lake: Lake):
         self.lake = lake
-        self._counts: dict[str, dict[date, int]] = {}
-        self._covered: dict[str, tuple[date, date]] = {}
+        self._history: dict[str, dict[date, int]] = {}
+        self._counts: dict[tuple[str, date, date], dict[date, int]] = {}
         self._quarantine: dict[date, dict[str, dict[str, int]]] = {}
         self._totals: dict[date, dict[str, float]] = {}
 
-    # ---------------------------------------------------------------- row counts
-    def prefetch(self, tables: list[str], start: date, end: date) -> None:
-        """Per-date row counts of every table in [start, end], in one Spark job."""
-        frames: list[DataFrame] = []
-        for table in tables:
-            spec = spec_for(table)
-            if self.lake.exists(spec):
-                frames.append(
-                    self.lake.read(spec)
-                    .where(window_predicate(start, end))
-                    .groupBy(specs.PARTITION)
-                    .count()
-                    .withColumn("table", F.lit(table))
+    # ------------------------------------------------------------------- history
+    def prepare_history(self, tables: list[str], start: date, end: date) -> None:
+        """Recorded row counts of ``tables`` for [start, end]; partition counts as fallback."""
+        recorded: dict[str, dict[date, int]] = {t: {} for t in tables}
+        if self.lake.exists(DQ):
+            rows = (
+                self.lake.read(DQ)
+                .where(window_predicate(start, end))
+                .where(F.col("expectation_type") == ROW_COUNT)
+                .where(F.col("table_name").isin(tables))
+                .select(
+                    "table_name",
+                    specs.PARTITION,
+                    F.get_json_object("details", "$.rows").cast("long").alias("rows"),
                 )
-        rows = _union(frames).collect() if frames else []
+                .collect()
+            )
+            for row in rows:
+                if row["rows"] is not None:
+                    recorded[row["table_name"]][row[specs.PARTITION]] = int(row["rows"])
+        missing = [t for t in tables if not recorded[t]]
+        if missing:
+            recorded.update(self._partition_counts(missing, start, end))
         for table in tables:
-            self._counts[table] = {}
-            self._covered[table] = (start, end)
-        for row in rows:
-            self._counts[row["table"]][row[specs.PARTITION]] = int(row["count"])
+            self._history[table] = recorded.get(table, {})
 
+    def history_counts(self, table: str, start: date, end: date) -> dict[date, int]:
+        """Rows per earlier date of ``table`` in [start, end] (dates without rows left out)."""
+        if table not in self._history:
+            self.prepare_history([table], start, end)
+        return {d: n for d, n in self._history[table].items() if start <= d <= end and n}
+
+    # ---------------------------------------------------------------- row counts
     def counts(self, table: str, start: date, end: date) -> dict[date, int]:
-        """Rows per date of ``table`` in [start, end]; dates without rows are left out."""
-        covered = self._covered.get(table)
-        if covered is None or start < covered[0] or end > covered[1]:
-            self.prefetch([table], start, end)
-        return {d: n for d, n in self._counts[table].items() if start <= d <= end}
+        """Rows per date of ``table`` in [start, end], counted from its partitions."""
+        key = (table, start, end)
+        if key not in self._counts:
+            self._counts[key] = self._partition_counts([table], start, end).get(table, {})
+        return dict(self._counts[key])
+
+    def _partition_counts(
+        self, tables: list[str], start: date, end: date
+    ) -> dict[str, dict[date, int]]:
+        frames = [
+            self.lake.read(spec_for(t))
+            .where(window_predicate(start, end))
+            .select(specs.PARTITION, F.lit(t).alias("table"))
+            for t in tables
+            if self.lake.exists(spec_for(t))
+        ]
+        out: dict[str, dict[date, int]] = {t: {} for t in tables}
+        if frames:
+            for row in _union(frames).groupBy("table", specs.PARTITION).count().collect():
+                out[row["table"]][row[specs.PARTITION]] = int(row["count"])
+        return out
 
     # ---------------------------------------------------------------- quarantine
     def quarantine_counts(self, table: str, day: date) -> dict[str, int]:
@@ -69,16 +101,15 @@ class LakeReferences:
         frames = [
             self.lake.read(spec)
             .where(window_predicate(day, day))
-            .groupBy("reason_code")
-            .count()
-            .withColumn("table", F.lit(name))
+            .select(F.lit(name).alias("table"), "reason_code")
             for name, spec in specs.QUARANTINE.items()
             if self.lake.exists(spec)
         ]
         out: dict[str, dict[str, int]] = {}
-        for row in _union(frames).collect() if frames else []:
-            reason = row["reason_code"] or "unknown"
-            out.setdefault(row["table"], {})[reason] = int(row["count"])
+        if frames:
+            for row in _union(frames).groupBy("table", "reason_code").count().collect():
+                reason = row["reason_code"] or "unknown"
+                out.setdefault(row["table"], {})[reason] = int(row["count"])
         return out
 
     # --------------------------------------------------------------------- totals
@@ -86,7 +117,7 @@ class LakeReferences:
         """Totals over gold inventory_activity of ``day`` that the mart must match."""
         if day not in self._totals:
             frame = self.lake.read_dates(specs.GOLD["inventory_activity"], [day])
-            row = frame.agg(*inventory_totals_columns()).first()
+            row = frame.agg(*inventory_totals_columns()).collect()[0]
             self._totals[day] = {k: float(v or 0) for k, v in row.asDict().items()}
         return dict(self._totals[day])
 

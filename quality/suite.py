@@ -226,9 +226,10 @@ def _check(path: Path, entry: Any) -> Check:
     if "metric" in entry and "min" not in entry and "max" not in entry:
         raise SuiteError(f"{where}: a metric check needs 'min' and/or 'max'")
     mostly = entry.get("mostly")
-    if mostly is not None and not (isinstance(mostly, int | float) and 0 < mostly <= 1):
-        if not (isinstance(mostly, str) and _PARAM.match(mostly)):
-            raise SuiteError(f"{where}: 'mostly' must be in (0, 1]")
+    number = isinstance(mostly, int | float) and 0 < mostly <= 1
+    parameter = isinstance(mostly, str) and _PARAM.match(mostly)
+    if mostly is not None and not (number or parameter):
+        raise SuiteError(f"{where}: 'mostly' must be in (0, 1] or a ${{parameter}}")
     return Check(
         id=entry["id"],
         severity=entry["severity"],

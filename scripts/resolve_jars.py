@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,32 +39,76 @@ def read_lock_all(path: Path) -> tuple[dict[str, list[str]], set[str]]:
     return profiles, optional
 
 
-def resolve(profile: str, coordinates: list[str], out_dir: Path) -> list[Path]:
-    from pyspark.sql import SparkSession
+POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.inventory-activity</groupId>
+  <artifactId>jars-{profile}</artifactId>
+  <version>1</version>
+  <dependencies>
+{dependencies}
+  </dependencies>
+</project>
+"""
+DEPENDENCY = """    <dependency><groupId>{group}</groupId><artifactId>{artifact}</artifactId>
+      <version>{version}</version></dependency>"""
 
-    ivy_dir = out_dir / "ivy"
-    spark = (
-        SparkSession.builder.master("local[1]")
-        .appName(f"resolve-jars-{profile}")
-        .config("spark.jars.packages", ",".join(coordinates))
-        .config("spark.jars.ivy", str(ivy_dir))
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
-    spark.stop()
+
+def resolve(profile: str, coordinates: list[str], out_dir: Path) -> list[Path]:
+    """Copy the coordinates and their runtime dependencies into out_dir/<profile>/.
+
+    Maven resolves them (Spark's and Hadoop's own jars are 'provided' and left out);
+    without Maven, Spark's Ivy resolver is used instead.
+    """
     target = out_dir / profile
+    shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True, exist_ok=True)
-    jars = sorted((ivy_dir / "jars").glob("*.jar"))
+    if shutil.which("mvn"):
+        _resolve_with_maven(profile, coordinates, target)
+    else:
+        _resolve_with_ivy(profile, coordinates, out_dir, target)
+    copied = sorted(target.glob("*.jar"))
     wanted = {c.split(":")[1] for c in coordinates}
-    copied = []
-    for jar in jars:
-        dest = target / jar.name
-        shutil.copy2(jar, dest)
-        copied.append(dest)
-    missing = [w for w in wanted if not any(f"_{w}-" in p.name for p in copied)]
+    missing = [w for w in wanted if not any(p.name.startswith(w + "-") for p in copied)]
     if missing:
         raise SystemExit(f"resolve_jars: {missing} not resolved for profile {profile}")
     return copied
+
+
+def _resolve_with_maven(profile: str, coordinates: list[str], target: Path) -> None:
+    dependencies = "\n".join(
+        DEPENDENCY.format(group=g, artifact=a, version=v)
+        for g, a, v in (c.split(":") for c in coordinates)
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        pom = Path(tmp) / "pom.xml"
+        pom.write_text(POM.format(profile=profile, dependencies=dependencies))
+        subprocess.run(
+            [
+                "mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
+                f"-DoutputDirectory={target}", "-DincludeScope=runtime",
+                "-DexcludeArtifactIds=scala-library,scala-reflect",
+            ],
+            check=True,
+        )  # fmt: skip
+
+
+def _resolve_with_ivy(profile: str, coordinates: list[str], out_dir: Path, target: Path) -> None:
+    from pyspark.sql import SparkSession
+
+    ivy_dir = out_dir / "ivy"
+    for attempt in (1, 2):  # a first resolution into an empty cache can fail to start
+        try:
+            SparkSession.builder.master("local[1]").appName(f"resolve-jars-{profile}").config(
+                "spark.jars.packages", ",".join(coordinates)
+            ).config("spark.jars.ivy", str(ivy_dir)).config(
+                "spark.ui.enabled", "false"
+            ).getOrCreate().stop()
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+    for jar in (ivy_dir / "jars").glob("*.jar"):
+        shutil.copy2(jar, target / jar.name.split("_", 1)[-1])
 
 
 def main(argv: list[str] | None = None) -> int:

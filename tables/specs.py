@@ -344,23 +344,35 @@ RUN_LEDGER = TableSpec(
             ("command", StringType()),
             ("filedate", DateType()),
             ("stage", StringType()),
+            # running, succeeded, failed, skipped, waiting_for_input
             ("status", StringType()),
             ("started_at", TimestampType()),
             ("ended_at", TimestampType()),
             ("duration_s", DoubleType()),
             ("rows_in", LongType()),
             ("rows_out", LongType()),
-            ("input_versions", StringType()),
-            ("raw_manifest", StringType()),
-            ("output_versions", StringType()),
+            ("input_versions", StringType()),  # JSON {table: Delta version} before the stage
+            ("raw_manifest", StringType()),  # JSON [[path, size, mtime_ms], ...] (ingest)
+            ("raw_manifest_hash", StringType()),  # sha256 of the date's raw files
+            ("depends_on", StringType()),  # JSON {date: run id that completed it}
+            ("input_fingerprint", StringType()),  # code, config, raw and depends_on hashed
+            ("output_versions", StringType()),  # JSON {table: Delta version} after the stage
             ("code_version", StringType()),
             ("config_hash", StringType()),
             ("gate_verdict", StringType()),
+            ("details", StringType()),  # JSON, stage specific
             ("error", StringType()),
+            ("host", StringType()),
+            ("pid", LongType()),
+            ("recorded_at", TimestampType()),
+            ("seq", LongType()),
         )
     ),
     merge_keys=("run_id", "filedate", "stage"),
-    grain="one row per (run_id, filedate, stage)",
+    grain=(
+        "one row per (run_id, filedate, stage) and state change; readers keep the latest "
+        "(recorded_at, seq) per key; maintain compacts it to one row per key"
+    ),
     description="Run ledger: what ran, when, on which inputs, with what result.",
     partition=None,
 )
