@@ -19,6 +19,10 @@ from pipeline.logs import configure_logging
 
 COMMAND_MODULES = (
     "pipeline.commands.run",
+    "pipeline.commands.backfill",
+    "pipeline.commands.status",
+    "pipeline.commands.publish",
+    "pipeline.commands.maintain",
     "pipeline.commands.emr",
     "pipeline.commands.sample",
     "pipeline.commands.bench",

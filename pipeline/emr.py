@@ -84,17 +84,23 @@ class EmrRunner:
     def add_steps(self, cluster_id: str, steps: list[dict]) -> list[str]:
         return list(self.emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=steps)["StepIds"])
 
-    def step_ids(self, cluster_id: str) -> dict[str, str]:
-        """Step name -> id for every step of the cluster (ListSteps is newest first)."""
-        ids: dict[str, str] = {}
+    def list_all_steps(self, cluster_id: str) -> list[dict[str, Any]]:
+        """Every step of the cluster (ListSteps pages, newest first): one call per 50 steps."""
+        steps: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"ClusterId": cluster_id}
         while True:
             page = self.emr.list_steps(**kwargs)
-            for step in page.get("Steps", []):
-                ids.setdefault(step["Name"], step["Id"])
+            steps.extend(page.get("Steps", []))
             if not page.get("Marker"):
-                return ids
+                return steps
             kwargs["Marker"] = page["Marker"]
+
+    def step_ids(self, cluster_id: str) -> dict[str, str]:
+        """Step name -> id of the newest step of that name."""
+        ids: dict[str, str] = {}
+        for step in self.list_all_steps(cluster_id):
+            ids.setdefault(step["Name"], step["Id"])
+        return ids
 
     def terminate(self, cluster_id: str) -> None:
         self.emr.terminate_job_flows(JobFlowIds=[cluster_id])
@@ -119,9 +125,9 @@ class EmrRunner:
         finished: dict[str, str] = {}
         results: list[StepResult] = []
         while pending:
+            states = {s["Id"]: s["Status"]["State"] for s in self.list_all_steps(cluster_id)}
             for label, step_id in list(pending.items()):
-                step = self.emr.describe_step(ClusterId=cluster_id, StepId=step_id)["Step"]
-                state = step["Status"]["State"]
+                state = states.get(step_id, "PENDING")
                 if state in STEP_DONE:
                     del pending[label]
                     finished[label] = state

@@ -64,8 +64,6 @@ class DryRunEmr(ModelCheckedClient):
             return {
                 "Steps": [{"Id": i, "Name": n, "Status": {"State": "COMPLETED"}} for i, n in steps]
             }
-        if operation == "DescribeStep":
-            return {"Step": {"Id": params["StepId"], "Status": {"State": "COMPLETED"}}}
         if operation == "DescribeCluster":
             return {
                 "Cluster": {

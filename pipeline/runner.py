@@ -4,6 +4,9 @@ Stages of a date D: ingest (raw -> bronze + quarantine), silver, gold (landing),
 publish (landing -> core). Each write replaces exactly its date window, so a stage can be
 retried and a date rerun any number of times with the same result. The runner owns
 logging (structlog context: run id, stage, table, date), the ledger and retries.
+
+Scheduling across dates (skip when done, cascade to later dates, batches, the lock) is
+:mod:`pipeline.orchestrator`; this module runs the stages of one date.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from functools import partial
 from typing import Any
 
 import structlog
+from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs import daily
-from pipeline import __version__
+from pipeline import __version__, faults
 from pipeline.config import Config
-from pipeline.errors import PipelineError
+from pipeline.errors import InputNotReady, PipelineError, QualityGateFailed
 from pipeline.transforms import bronze, gold
 from pipeline.transforms.contract_rules import rules_for
 from tables import raw_io, specs
@@ -76,15 +80,30 @@ class RunContext:
 
 
 class Runner:
-    """Runs the stages of the daily job for a date."""
+    """Runs the stages of the daily job for a date.
 
-    def __init__(self, ctx: RunContext, *, gate: Gate | None = None, ledger=None):
+    ``ledger`` (optional) receives a row per stage; ``lake`` replaces the context's lake
+    (a :class:`pipeline.staging.StagedLake` for backfill batches); ``guard`` is called
+    before every stage (the orchestrator passes the run lock's check, so a run whose lock
+    was taken over stops before its next write).
+    """
+
+    def __init__(
+        self,
+        ctx: RunContext,
+        *,
+        gate: Gate | None = None,
+        ledger=None,
+        lake: Lake | None = None,
+        guard: Callable[[], None] | None = None,
+    ):
         self.ctx = ctx
         self.spark = ctx.spark
         self.config = ctx.config
-        self.lake = ctx.lake
+        self.lake = lake or ctx.lake
         self.gate = gate or _default_gate()
         self.ledger = ledger
+        self.guard = guard
 
     # ------------------------------------------------------------------ helpers
     @contextmanager
@@ -92,28 +111,45 @@ class Runner:
         with structlog.contextvars.bound_contextvars(run_id=self.ctx.run_id, **context):
             yield
 
-    def _stage(self, stage: str, day: date, work: Callable[[], StageResult]) -> StageResult:
-        """Run one stage with logging, ledger rows and retries of unexpected errors."""
+    def _stage(
+        self,
+        stage: str,
+        day: date,
+        work: Callable[[], StageResult],
+        *,
+        reads: tuple[specs.TableSpec, ...] = (),
+        writes: tuple[specs.TableSpec, ...] = (),
+    ) -> StageResult:
+        """Run one stage with logging, ledger rows and retries of unexpected errors.
+
+        ``reads`` and ``writes`` name the tables whose Delta versions the ledger records
+        before and after the stage.
+        """
         attempts = 1 + max(self.config.run.retries, 0)
         with self._bound(stage=stage, date=day.isoformat()):
+            if self.guard is not None:
+                self.guard()
             started = self.ctx.clock()
             t0 = time.monotonic()
-            self._record(day, stage, "running", started=started)
+            inputs = self._versions(reads)
+            self._record(day, stage, "running", started=started, input_versions=inputs)
             log.info("stage started")
             for attempt in range(1, attempts + 1):
                 try:
                     result = work()
                     break
                 except PipelineError as exc:
-                    self._record(day, stage, "failed", started=started, error=str(exc))
+                    self._record_error(day, stage, started, exc, inputs)
                     log.error("stage failed", error=str(exc))
                     raise
                 except Exception as exc:
                     if attempt == attempts:
-                        self._record(day, stage, "failed", started=started, error=_short(exc))
+                        self._record_error(day, stage, started, exc, inputs)
                         log.error("stage failed", error=_short(exc), attempts=attempt)
                         raise
-                    log.warning("stage attempt failed; retrying", attempt=attempt, error=_short(exc))
+                    log.warning(
+                        "stage attempt failed; retrying", attempt=attempt, error=_short(exc)
+                    )
                     time.sleep(self.config.run.retry_wait_seconds)
             seconds = round(time.monotonic() - t0, 2)
             self._record(
@@ -124,6 +160,8 @@ class Runner:
                 rows_in=result.rows_in,
                 rows_out=result.rows_out,
                 details=result.details,
+                input_versions=inputs,
+                output_versions=self._versions(writes),
             )
             log.info(
                 "stage finished",
@@ -136,6 +174,34 @@ class Runner:
     def _record(self, day: date, stage: str, status: str, **fields: Any) -> None:
         if self.ledger is not None:
             self.ledger.record(self.ctx, day=day, stage=stage, status=status, **fields)
+
+    def _record_error(
+        self, day: date, stage: str, started: datetime, exc: BaseException, inputs: Any
+    ) -> None:
+        """A failed stage; a missing raw partition is 'waiting_for_input', not a failure."""
+        status = "waiting_for_input" if isinstance(exc, InputNotReady) else "failed"
+        verdict = "failed" if isinstance(exc, QualityGateFailed) else None
+        message = str(exc) if isinstance(exc, PipelineError) else _short(exc)
+        self._record(
+            day,
+            stage,
+            status,
+            started=started,
+            error=message[:2000],
+            input_versions=inputs,
+            gate_verdict=verdict,
+        )
+
+    def _versions(self, tables: tuple[specs.TableSpec, ...]) -> dict[str, int] | None:
+        """Delta versions of ``tables`` (only when a ledger records them; staged: none)."""
+        if self.ledger is None or not tables or getattr(self.lake, "base", None) is not None:
+            return None
+        versions = {}
+        for spec in tables:
+            version = table_version(self.spark, self.lake.path(spec))
+            if version is not None:
+                versions[spec.qualified] = version
+        return versions
 
     # ---------------------------------------------------------------- the stages
     def required_raw_tables(self) -> list[str]:
@@ -185,9 +251,7 @@ class Runner:
     def _ingest_table(self, table: str, frame: DataFrame, day: date) -> tuple[int, int]:
         spec = specs.BRONZE[table]
         structlog.contextvars.bind_contextvars(table=f"bronze.{table}")
-        tagged = bronze.tag(
-            frame, filedate=day, run_id=self.ctx.run_id, ingest_ts=self.ctx.clock()
-        )
+        tagged = bronze.tag(frame, filedate=day, run_id=self.ctx.run_id, ingest_ts=self.ctx.clock())
         rules = rules_for(table, max_price=self.config.rules.max_price)
         classified = bronze.classify(tagged, rules=rules).persist()
         try:
@@ -199,9 +263,7 @@ class Runner:
                 .collect()
             }
             record_columns = [c for c in frame.columns if c not in ("_source_file",)]
-            self.lake.replace_dates(
-                spec, bronze.accepted(classified, columns=spec.columns), [day]
-            )
+            self.lake.replace_dates(spec, bronze.accepted(classified, columns=spec.columns), [day])
             quarantine = specs.QUARANTINE[table]
             if counts.get(False, 0) or self.lake.exists(quarantine):
                 self.lake.replace_dates(
@@ -229,12 +291,7 @@ class Runner:
         spec = specs.LISTING_FEATURES
         if not self.lake.exists(spec):
             return []
-        rows = (
-            self.lake.read_window(spec, start, end)
-            .select(specs.PARTITION)
-            .distinct()
-            .collect()
-        )
+        rows = self.lake.read_window(spec, start, end).select(specs.PARTITION).distinct().collect()
         return sorted(r[0] for r in rows)
 
     def read_input(self, source: daily.Input, day: date, days: list[date]) -> DataFrame:
@@ -248,9 +305,9 @@ class Runner:
         if not self.lake.exists(spec):
             return self.spark.createDataFrame([], spec.schema)
         frame = self.lake.read(spec)
-        latest = frame.where(F.col(specs.PARTITION) < F.lit(day)).agg(
-            F.max(specs.PARTITION)
-        ).first()[0]
+        latest = (
+            frame.where(F.col(specs.PARTITION) < F.lit(day)).agg(F.max(specs.PARTITION)).first()[0]
+        )
         if latest is None:
             return self.spark.createDataFrame([], spec.schema)
         return frame.where(F.col(specs.PARTITION) == F.lit(latest))
@@ -266,7 +323,8 @@ class Runner:
             ).persist()
             try:
                 rows = output.where(F.col(specs.PARTITION).isin(days)).count()
-                self.lake.merge_dates(step.output, output, days)
+                written = faults.during_write(output, step.output.qualified)
+                self.lake.merge_dates(step.output, written, days)
             finally:
                 output.unpersist()
             log.info("table written", rows=rows, dates=[d.isoformat() for d in days])
@@ -295,30 +353,52 @@ class Runner:
         return result
 
     # ------------------------------------------------------------------- a date
-    def run_date(self, day: date) -> dict[str, StageResult]:
-        """All stages for ``day``; raises on failure (nothing published then)."""
-        results: dict[str, StageResult] = {}
+    def run_date(self, day: date, *, publish: bool = True) -> dict[str, StageResult]:
+        """All stages for ``day``; raises on failure (nothing published then).
+
+        ``publish=False`` stops after the gold gate (a backfill batch publishes all its
+        dates at once after writing them); ``results["gold_days"]`` lists the dates the
+        gold stage wrote (the day and its lookback window).
+        """
+        results: dict[str, Any] = {}
         with self._bound(date=day.isoformat()):
             log.info("run started", command=self.ctx.command, code_version=__version__)
-            results["ingest"] = self._stage("ingest", day, lambda: self.ingest(day))
-            self._gate("bronze", [day], day)
-            results["silver"] = self._stage(
-                "silver", day, lambda: self.run_steps("silver", daily.SILVER_STEPS, day)
+            results["ingest"] = self._stage(
+                "ingest", day, lambda: self.ingest(day), writes=INGEST_TABLES
             )
-            self._gate("silver", [day], day)
-            results["gold"] = self._stage(
-                "gold", day, lambda: self.run_steps("gold", daily.GOLD_STEPS, day)
-            )
+            self.gate_stage("bronze", [day], day)
+            results["silver"] = self._steps_stage("silver", daily.SILVER_STEPS, day)
+            self.gate_stage("silver", [day], day)
+            results["gold"] = self._steps_stage("gold", daily.GOLD_STEPS, day)
             gold_days = [
                 date.fromisoformat(d)
                 for d in results["gold"].details["inventory_activity"]["dates"]
             ]
-            self._gate("gold", gold_days, day)
-            results["publish"] = self._stage("publish", day, lambda: self.publish(gold_days))
-            log.info("run finished")
+            results["gold_days"] = gold_days
+            self.gate_stage("gold", gold_days, day)
+            if publish:
+                results["publish"] = self.publish_stage(day, gold_days)
+            log.info("run finished" if publish else "run computed; publish deferred")
         return results
 
-    def _gate(self, layer: str, days: list[date], day: date) -> None:
+    def _steps_stage(self, stage: str, steps: tuple[daily.Step, ...], day: date) -> StageResult:
+        reads = tuple(dict.fromkeys(src.table for step in steps for src in step.inputs.values()))
+        writes = tuple(step.output for step in steps)
+        return self._stage(
+            stage, day, lambda: self.run_steps(stage, steps, day), reads=reads, writes=writes
+        )
+
+    def publish_stage(self, day: date, days: list[date]) -> StageResult:
+        """The publish stage of ``day``: landing -> core for ``days``."""
+        return self._stage(
+            "publish",
+            day,
+            lambda: self.publish(days),
+            reads=tuple(specs.GOLD[n] for n in daily.PUBLISH_TABLES),
+            writes=tuple(specs.CORE[n] for n in daily.PUBLISH_TABLES),
+        )
+
+    def gate_stage(self, layer: str, days: list[date], day: date) -> None:
         if not self.config.quality.enabled:
             return
         stage = f"gate_{layer}"
@@ -328,12 +408,40 @@ class Runner:
             lambda: StageResult(
                 stage, day, details={"verdict": self.gate.check(self, layer=layer, days=days)}
             ),
+            reads=LAYER_TABLES.get(layer, ()),
+            writes=(specs.DQ_RESULTS,),
         )
+
+
+INGEST_TABLES = (*specs.BRONZE.values(), *specs.QUARANTINE.values())
+LAYER_TABLES = {
+    "bronze": tuple(specs.BRONZE.values()),
+    "silver": tuple(specs.SILVER.values()),
+    "gold": tuple(specs.GOLD.values()),
+}
+
+
+def table_version(spark: SparkSession, path: str) -> int | None:
+    """Current Delta version of the table at ``path`` (None when there is none).
+
+    Asks the JVM's cached DeltaLog (one listing of ``_delta_log``), which is far cheaper
+    than ``DESCRIBE HISTORY``; falls back to the history when that API is unavailable.
+    """
+    jvm = spark.sparkContext._jvm
+    try:
+        none = jvm.scala.Option.empty()
+        log_ = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
+        version = int(log_.update(False, none, none).version())
+        return version if version >= 0 else None
+    except Exception:  # an internal API: fall back to the public one
+        if not DeltaTable.isDeltaTable(spark, path):
+            return None
+        return int(DeltaTable.forPath(spark, path).history(1).select("version").first()[0])
 
 
 def _default_gate() -> Gate:
     try:
-        from quality.gate import QualityGate  # noqa: PLC0415  (optional until quality exists)
+        from quality.gate import QualityGate  # optional until quality exists
     except ImportError:
         return Gate()
     return QualityGate()

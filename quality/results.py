@@ -19,6 +19,7 @@ from tables import specs
 from tables.io import Lake, dates_predicate, window_predicate
 
 SPEC = specs.DQ_RESULTS
+LAYERS = ("bronze", "silver", "gold")
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,15 @@ def to_frame(spark: SparkSession, results: list[CheckResult]) -> DataFrame:
 def write_results(
     lake: Lake, layer: str, days: list[date], results: list[CheckResult]
 ) -> None:
-    """Replace the (filedate, layer) rows of ``dq_results`` for ``days`` in one commit."""
+    """Replace the rows of ``layer`` and of every later layer for ``days``, one commit.
+
+    Later layers go too: after bronze is validated again, silver and gold results of the
+    date describe data that no longer exists until their gates run again.
+    """
     lake.ensure(SPEC)
-    predicate = f"{dates_predicate(days)} AND layer = '{layer}'"
+    later = LAYERS[LAYERS.index(layer) :]
+    quoted = ", ".join(f"'{name}'" for name in later)
+    predicate = f"{dates_predicate(days)} AND layer IN ({quoted})"
     frame = to_frame(lake.spark, results).coalesce(1)
     (
         frame.write.format("delta")

@@ -7,13 +7,18 @@ requests are then checked against botocore's model and printed as JSON, and noth
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from typing import Any
+
+import structlog
 
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.dates import parse_date
 from pipeline.errors import ExitCode, UsageError
+
+log = structlog.get_logger("inventory_activity.emr")
 
 # Date commands a step can run; each must exist in the deployed CLI (checked before launch).
 DATE_COMMANDS = ("run", "publish", "validate")
@@ -117,7 +122,7 @@ def dispatch(args: argparse.Namespace, config: Config, runner: Any) -> int:
 
 
 def backfill(args: argparse.Namespace, config: Config, runner: Any) -> int:
-    from pipeline.emr_backfill import run_backfill
+    from pipeline.emr_backfill import no_ledger, run_backfill
 
     if args.start > args.end:
         raise UsageError("--start is after --end")
@@ -129,7 +134,7 @@ def backfill(args: argparse.Namespace, config: Config, runner: Any) -> int:
         args.start,
         args.end,
         batch_days=batch_days,
-        done_dates=ledger_done_dates(config),
+        done_dates=no_ledger if args.dry_run else ledger_done_dates(config),
         backfill_command="backfill" in cli_commands(),
         force=args.force,
         max_clusters=args.max_clusters or int(runner.spec.get("max_clusters", 3)),
@@ -146,18 +151,37 @@ def cli_commands() -> set[str]:
 
 
 def ledger_done_dates(config: Config):
-    """``done_dates(start, end)`` from the run ledger (``pipeline.ledger.done_dates``) when
-    that module provides it; otherwise resume relies on the steps that completed."""
+    """``done_dates(start, end)`` read from the run ledger (``pipeline.ledger``) in the lake.
+
+    The ledger is a Delta table, so reading it takes a local Spark session with the
+    environment's JARs on the runner's host. Where that is not possible the backfill resumes
+    from the steps that completed, and each step's own backfill skips dates already done.
+    """
     from pipeline.emr_backfill import no_ledger
 
     try:
         from pipeline import ledger
     except ImportError:
         return no_ledger
-    reader = getattr(ledger, "done_dates", None)
-    if reader is None:
+    if hasattr(ledger, "done_dates"):
+        return lambda start, end: set(ledger.done_dates(config, start, end))
+    if not hasattr(ledger, "Ledger"):
         return no_ledger
-    return lambda start, end: set(reader(config, start, end))
+
+    def read(start, end):
+        try:
+            from pipeline.spark import build_spark
+
+            spark_config = dataclasses.replace(
+                config.spark, master=config.spark.master or "local[1]"
+            )
+            spark = build_spark(spark_config)
+            return set(ledger.Ledger(spark, config).view().done_dates(start, end))
+        except Exception as exc:
+            log.warning("run ledger not readable here; resuming from steps", error=str(exc)[:300])
+            return set()
+
+    return read
 
 
 def clients(region: str, *, dry_run: bool):

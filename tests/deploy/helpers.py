@@ -76,8 +76,16 @@ def run(args: Sequence[str], *, env: dict | None = None, timeout: float = 600) -
         list(args), capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT
     )
     if done.returncode != 0:
-        tail = (done.stdout + done.stderr)[-4000:]
-        raise AssertionError(f"exit {done.returncode}: {' '.join(map(str, args))}\n{tail}")
+        output = done.stdout + done.stderr
+        causes = [
+            line.strip()[:300]
+            for line in output.splitlines()
+            if "Caused by" in line or "Exception:" in line or line.startswith("E   ")
+        ]
+        cause = "\n".join(dict.fromkeys(causes[:12]))
+        raise AssertionError(
+            f"exit {done.returncode}: {' '.join(map(str, args))}\n{cause}\n...\n{output[-3000:]}"
+        )
     return done.stdout
 
 

@@ -127,8 +127,10 @@ def stubbed_runner():
     return runner, Stubber(emr), Stubber(s3)
 
 
-def step_state(state: str, step_id: str = "s-1") -> dict:
-    return {"Step": {"Id": step_id, "Name": "x", "Status": {"State": state}}}
+def listed(state: str) -> dict:
+    """ListSteps answer: the one step of the cluster, in ``state``."""
+    step = {"Id": "s-1", "Name": "inventory-activity run-2026-01-05", "Status": {"State": state}}
+    return {"Steps": [step]}
 
 
 def cluster_state(state: str, message: str = "") -> dict:
@@ -136,21 +138,16 @@ def cluster_state(state: str, message: str = "") -> dict:
     return {"Cluster": {"Id": "j-1", "Name": "c", "Status": status}}
 
 
-LISTED = {
-    "Steps": [
-        {"Id": "s-1", "Name": "inventory-activity run-2026-01-05", "Status": {"State": "PENDING"}}
-    ]
-}
-IDS = {"ClusterId": "j-1", "StepId": "s-1"}
+CLUSTER = {"ClusterId": "j-1"}
 
 
 def test_transient_run_launches_waits_and_terminates_on_success():
     runner, emr, s3 = stubbed_runner()
     emr.add_response("run_job_flow", {"JobFlowId": "j-1"})
-    emr.add_response("list_steps", LISTED, {"ClusterId": "j-1"})
-    emr.add_response("describe_step", step_state("RUNNING"), IDS)
-    emr.add_response("describe_cluster", cluster_state("RUNNING"), {"ClusterId": "j-1"})
-    emr.add_response("describe_step", step_state("COMPLETED"), IDS)
+    emr.add_response("list_steps", listed("PENDING"), CLUSTER)
+    emr.add_response("list_steps", listed("RUNNING"), CLUSTER)
+    emr.add_response("describe_cluster", cluster_state("RUNNING"), CLUSTER)
+    emr.add_response("list_steps", listed("COMPLETED"), CLUSTER)
     emr.add_response("terminate_job_flows", {}, {"JobFlowIds": ["j-1"]})
     with emr, s3:
         assert runner.run_commands([["run", "--date", "2026-01-05"]]) == ExitCode.SUCCESS
@@ -163,8 +160,8 @@ def test_transient_run_launches_waits_and_terminates_on_success():
 def test_step_failure_returns_the_cli_exit_code_and_terminates(code):
     runner, emr, s3 = stubbed_runner()
     emr.add_response("run_job_flow", {"JobFlowId": "j-1"})
-    emr.add_response("list_steps", LISTED, {"ClusterId": "j-1"})
-    emr.add_response("describe_step", step_state("FAILED"), IDS)
+    emr.add_response("list_steps", listed("PENDING"), CLUSTER)
+    emr.add_response("list_steps", listed("FAILED"), CLUSTER)
     body = json.dumps({"exit_code": int(code)}).encode()
     s3.add_response(
         "get_object",
@@ -184,8 +181,8 @@ def test_step_failure_returns_the_cli_exit_code_and_terminates(code):
 def test_lost_cluster_is_a_failure_and_still_terminated():
     runner, emr, s3 = stubbed_runner()
     emr.add_response("run_job_flow", {"JobFlowId": "j-1"})
-    emr.add_response("list_steps", LISTED, {"ClusterId": "j-1"})
-    emr.add_response("describe_step", step_state("RUNNING"), IDS)
+    emr.add_response("list_steps", listed("PENDING"), CLUSTER)
+    emr.add_response("list_steps", listed("RUNNING"), CLUSTER)
     emr.add_response(
         "describe_cluster", cluster_state("TERMINATED_WITH_ERRORS", "spot capacity lost")
     )
@@ -198,8 +195,8 @@ def test_lost_cluster_is_a_failure_and_still_terminated():
 def test_submit_to_an_existing_cluster_leaves_it_running():
     runner, emr, s3 = stubbed_runner()
     emr.add_response("add_job_flow_steps", {"StepIds": ["s-1"]})
-    emr.add_response("list_steps", LISTED, {"ClusterId": "j-1"})
-    emr.add_response("describe_step", step_state("COMPLETED"), IDS)
+    emr.add_response("list_steps", listed("PENDING"), CLUSTER)
+    emr.add_response("list_steps", listed("COMPLETED"), CLUSTER)
     with emr, s3:
         code = runner.run_commands([["run", "--date", "2026-01-05"]], cluster_id="j-1")
     assert code == ExitCode.SUCCESS
@@ -242,10 +239,12 @@ class LosingEmr(DryRunEmr):
     def respond(self, operation, params):
         answer = super().respond(operation, params)
         first = next(iter(self.steps))
-        if operation == "DescribeStep" and params["ClusterId"] == first:
+        if operation == "ListSteps" and params["ClusterId"] == first:
             first_step = self.steps[first][0][0]
-            state = "COMPLETED" if params["StepId"] == first_step else "CANCELLED"
-            return {"Step": {"Id": params["StepId"], "Status": {"State": state}}}
+            for step in answer["Steps"]:
+                state = "COMPLETED" if step["Id"] == first_step else "CANCELLED"
+                step["Status"]["State"] = state
+            return answer
         if operation == "DescribeCluster" and params["ClusterId"] == first:
             reason = {"Message": "The master node was terminated (spot interruption)"}
             return {
@@ -308,9 +307,10 @@ def test_backfill_resumes_on_a_new_cluster_from_the_ledger():
 def test_backfill_stops_on_a_failed_step_without_relaunching():
     class FailingEmr(DryRunEmr):
         def respond(self, operation, params):
-            if operation == "DescribeStep":
-                return {"Step": {"Id": params["StepId"], "Status": {"State": "FAILED"}}}
-            return super().respond(operation, params)
+            answer = super().respond(operation, params)
+            for step in answer.get("Steps", []):
+                step["Status"]["State"] = "FAILED"
+            return answer
 
     class Outcomes(ModelCheckedClient):
         def respond(self, operation, params):
@@ -324,3 +324,37 @@ def test_backfill_stops_on_a_failed_step_without_relaunching():
     )
     assert [c["operation"] for c in emr.calls].count("RunJobFlow") == 1
     assert emr.calls[-1]["operation"] == "TerminateJobFlows"
+
+
+def test_ledger_reader_uses_the_run_ledger_module(monkeypatch):
+    import sys
+    import types
+
+    from pipeline.commands import emr as command
+    from pipeline.config import load_config
+
+    days = {date(2026, 1, 2), date(2026, 1, 3)}
+
+    class FakeView:
+        def done_dates(self, start, end):
+            return {d for d in days if start <= d <= end}
+
+    class FakeLedger:
+        def __init__(self, spark, config):
+            assert spark == "spark" and config.env == "dev"
+
+        def view(self):
+            return FakeView()
+
+    fake = types.ModuleType("pipeline.ledger")
+    fake.Ledger = FakeLedger
+    monkeypatch.setitem(sys.modules, "pipeline.ledger", fake)
+    monkeypatch.setattr("pipeline.spark.build_spark", lambda config: "spark")
+    read = command.ledger_done_dates(load_config("dev"))
+    assert read(date(2026, 1, 1), date(2026, 1, 2)) == {date(2026, 1, 2)}
+
+    def broken(config):
+        raise RuntimeError("no Java here")
+
+    monkeypatch.setattr("pipeline.spark.build_spark", broken)
+    assert read(date(2026, 1, 1), date(2026, 1, 5)) == set()  # falls back to step states

@@ -112,7 +112,7 @@ def s3_lake(s3_server, tmp_path_factory):
     env = {**os.environ, **CREDENTIALS}
     for offset in range(DAYS):
         day = (START + timedelta(days=offset)).isoformat()
-        run([CLI, "run", "--date", day, *options], env=env)
+        run([CLI, "run", "--date", day, "--debug", *options], env=env)
     readback = run(
         [sys.executable, str(Path(__file__).with_name("read_lake.py")), *options], env=env
     )
