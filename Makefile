@@ -50,3 +50,8 @@ cluster-stop:  ## stop the local Spark standalone cluster
 
 test-deploy: setup  ## only the deploy tests: S3 (moto_server), Spark standalone cluster, EMR, Automic, Jenkins
 	$(PY) -m pytest -q -ra tests/deploy
+
+.PHONY: bench
+BENCH_ARGS ?= --tier M
+bench: setup  ## benchmark (default tier M + 30-day S history): bench/results/bench.jsonl + bench.svg
+	$(CLI) bench $(BENCH_ARGS)

@@ -51,7 +51,9 @@ def _ratios_panel(records: list[dict], x0: float, width: float) -> list[str]:
     def py(v):
         return bottom - (bottom - top) * (v / ymax)
 
-    out.append(f'<line x1="{x0 + 30}" y1="{bottom}" x2="{x0 + width - 10}" y2="{bottom}" stroke="#999"/>')
+    out.append(
+        f'<line x1="{x0 + 30}" y1="{bottom}" x2="{x0 + width - 10}" y2="{bottom}" stroke="#999"/>'
+    )
     out.append(f'<line x1="{x0 + 30}" y1="{top}" x2="{x0 + 30}" y2="{bottom}" stroke="#999"/>')
     for tick in range(0, 6):
         v = ymax * tick / 5
@@ -62,13 +64,20 @@ def _ratios_panel(records: list[dict], x0: float, width: float) -> list[str]:
             f'<line x1="{x0 + 30}" y1="{py(target):.1f}" x2="{x0 + width - 10}" '
             f'y2="{py(target):.1f}" stroke="{color}" stroke-dasharray="4 3" stroke-opacity="0.6"/>'
         )
-        points = [(px(i), py(r["ratios"][key])) for i, r in enumerate(records) if r.get("ratios", {}).get(key)]
+        points = [
+            (px(i), py(r["ratios"][key]))
+            for i, r in enumerate(records)
+            if r.get("ratios", {}).get(key)
+        ]
         if len(points) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
             out.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
         for x, y in points:
             out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>')
-        out.append(f'<rect x="{x0 + width - 150}" y="{legend_y - 8}" width="10" height="10" fill="{color}"/>')
+        out.append(
+            f'<rect x="{x0 + width - 150}" y="{legend_y - 8}" width="10" height="10" '
+            f'fill="{color}"/>'
+        )
         out.append(_text(x0 + width - 136, legend_y + 1, f"{label} (<= {target:g})", 10))
         legend_y += 14
     for i, r in enumerate(records):
@@ -87,7 +96,9 @@ def _history_panel(record: dict | None, x0: float, width: float) -> list[str]:
     top, bottom = 40, H - PAD
     ymax = max(d.get("seconds", 0) for d in days) * 1.15 or 1.0
     bar = (width - 40) / len(days)
-    out.append(f'<line x1="{x0 + 30}" y1="{bottom}" x2="{x0 + width}" y2="{bottom}" stroke="#999"/>')
+    out.append(
+        f'<line x1="{x0 + 30}" y1="{bottom}" x2="{x0 + width}" y2="{bottom}" stroke="#999"/>'
+    )
     for tick in range(0, 6):
         v = ymax * tick / 5
         y = bottom - (bottom - top) * v / ymax
@@ -101,14 +112,17 @@ def _history_panel(record: dict | None, x0: float, width: float) -> list[str]:
             if h > 0:
                 out.append(
                     f'<rect x="{x:.1f}" y="{y - h:.1f}" width="{max(bar - 2, 1):.1f}" '
-                    f'height="{h:.1f}" fill="{color}"><title>day {i + 1} {stage}: {sec:.1f}s</title></rect>'
+                    f'height="{h:.1f}" fill="{color}">'
+                    f"<title>day {i + 1} {stage}: {sec:.1f}s</title></rect>"
                 )
                 y -= h
         if i == 0 or (i + 1) % 5 == 0:
             out.append(_text(x + bar / 2, bottom + 14, str(i + 1), 9, "middle"))
     ly = top
     for stage, color in STAGE_COLORS.items():
-        out.append(f'<rect x="{x0 + width - 90}" y="{ly - 8}" width="10" height="10" fill="{color}"/>')
+        out.append(
+            f'<rect x="{x0 + width - 90}" y="{ly - 8}" width="10" height="10" fill="{color}"/>'
+        )
         out.append(_text(x0 + width - 76, ly + 1, stage, 10))
         ly += 14
     return out

@@ -43,9 +43,7 @@ def _filler(field: T.StructField, index: int, available: set[str]) -> Column:
     return value.alias(name)
 
 
-def run_floor(
-    spark: SparkSession, *, raw_root: str, day: date, out: Path, rows: int
-) -> dict:
+def run_floor(spark: SparkSession, *, raw_root: str, day: date, out: Path, rows: int) -> dict:
     """Read the date's raw inputs and write a gold-sized Delta table; returns timings."""
     if out.exists():
         shutil.rmtree(out)

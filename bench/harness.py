@@ -19,6 +19,7 @@ chart is redrawn as ``<results_dir>/bench.svg``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -80,7 +81,7 @@ class BenchOptions:
 
 # --------------------------------------------------------------------------- helpers
 def _size(tier: str | None, listings: int | None) -> tuple[str, int]:
-    from pipeline.sample.generator import tier_listings  # noqa: PLC0415
+    from pipeline.sample.generator import tier_listings
 
     if listings:
         return f"n{listings}", int(listings)
@@ -96,7 +97,7 @@ def ensure_raw(
 
     Returns the raw root and the generation time (None when reused).
     """
-    from pipeline.sample.generator import generate  # noqa: PLC0415
+    from pipeline.sample.generator import generate
 
     root = workdir / "raw" / f"{label}-s{seed}-{start.isoformat()}-{days}d"
     marker = root / "_bench_generated.json"
@@ -107,7 +108,9 @@ def ensure_raw(
     t0 = time.perf_counter()
     generate(raw_root=root, start=start, days=days, listings=listings, seed=seed)
     seconds = time.perf_counter() - t0
-    marker.write_text(json.dumps({"listings": listings, "seed": seed, "start": str(start), "days": days}))
+    marker.write_text(
+        json.dumps({"listings": listings, "seed": seed, "start": str(start), "days": days})
+    )
     return root, round(seconds, 2)
 
 
@@ -359,7 +362,10 @@ class Bench:
             "duckdb_rows": duck_rows,
             "duckdb_threads": self.options.duckdb_threads,
             "check": check,
-            "memory": {"spark": spark_memory, "duckdb_python_rss_peak_mb": duck_sampler.peaks.python_rss_peak_mb},
+            "memory": {
+                "spark": spark_memory,
+                "duckdb_python_rss_peak_mb": duck_sampler.peaks.python_rss_peak_mb,
+            },
         }
 
     # phase 5
@@ -378,13 +384,17 @@ class Bench:
                 {k: result[k] for k in ("date", "seconds", "stages", "memory")}
                 | {"gold_rows": result["rows"]["gold"]}
             )
-            self.say(f"  history day {i + 1:>2}/{opts.history_days} {day}: {result['seconds']:.1f}s")
+            self.say(
+                f"  history day {i + 1:>2}/{opts.history_days} {day}: {result['seconds']:.1f}s"
+            )
         return {
             "tier": label,
             "listings": listings,
             "generate_seconds": generated,
             "days": days,
-            "files": file_stats(self.spark, config, [opts.start, opts.start + timedelta(days=opts.history_days - 1)]),
+            "files": file_stats(
+                self.spark, config, [opts.start, opts.start + timedelta(days=opts.history_days - 1)]
+            ),
         }
 
 
@@ -415,10 +425,8 @@ def file_stats(spark: SparkSession, config: Config, days: list[date]) -> dict[st
             path = r["f"].removeprefix("file:")
             entry = per_day.setdefault(r[specs.PARTITION].isoformat(), {"files": 0, "bytes": 0})
             entry["files"] += 1
-            try:
+            with contextlib.suppress(OSError):
                 entry["bytes"] += os.path.getsize(path)
-            except OSError:
-                pass
         log_dir = Path(lake.path(spec).removeprefix("file:")) / "_delta_log"
         commits = len(list(log_dir.glob("*.json"))) if log_dir.exists() else None
         checkpoints = len(list(log_dir.glob("*.checkpoint*.parquet"))) if log_dir.exists() else None
@@ -445,7 +453,10 @@ def run(spark: SparkSession, config: Config, options: BenchOptions, out=print) -
     }
     label, listings = _size(options.tier, options.listings)
     record.update({"tier": label, "listings": listings, "date": options.start.isoformat()})
-    out(f"bench: tier {label} ({listings} listings), date {options.start}, workdir {options.workdir}")
+    out(
+        f"bench: tier {label} ({listings} listings), date {options.start}, "
+        f"workdir {options.workdir}"
+    )
     with capture_stages(quiet=options.quiet) as stage_log:
         bench = Bench(spark, config, options, out, stage_log)
         same_input = (
@@ -458,33 +469,47 @@ def run(spark: SparkSession, config: Config, options: BenchOptions, out=print) -
             options.workdir, label, listings, seed=options.seed, start=options.start, days=raw_days
         )
         record["generate_seconds"] = generated
-        out(f"  raw input {raw} ({'generated in %.1fs' % generated if generated else 'reused'})")
+        made = f"generated in {generated:.1f}s" if generated else "reused"
+        out(f"  raw input {raw} ({made})")
+
+        def phase(name: str, work: Callable[[], Any]) -> Any:
+            """Run one phase; a failure is recorded and the later phases still run."""
+            try:
+                record[name] = work()
+            except Exception as exc:  # a benchmark reports what it could measure
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+                record[name] = {"error": f"{type(exc).__name__}: {first}"}
+                record.setdefault("errors", []).append(name)
+                out(f"  {name}: FAILED {record[name]['error']}")
+            return record[name]
+
         if options.warmup:
-            record["warmup"] = bench.warmup()
-            out(f"  warm-up run: {record['warmup']['seconds']:.1f}s")
+            phase("warmup", bench.warmup)
+            out(f"  0. warm-up run: {record['warmup'].get('seconds', '-')}s")
         config_main = lake_config(config, raw, options.workdir / "lake-main")
         day = options.start
 
-        first = bench.daily_run(config_main, day)
-        record["run"] = first
-        out(f"  1. daily run: {first['seconds']:.1f}s  stages {first['stages']}")
+        first = phase("run", lambda: bench.daily_run(config_main, day))
+        out(f"  1. daily run: {first.get('seconds', '-')}s  stages {first.get('stages')}")
 
-        record["floor"] = bench.floor(config_main, day, rows=max(first["rows"]["gold"], 1))
-        out(f"  2. floor: {record['floor']['seconds']:.1f}s")
+        gold_rows = (first.get("rows") or {}).get("gold") or 1
+        floor_ = phase("floor", lambda: bench.floor(config_main, day, rows=gold_rows))
+        out(f"  2. floor: {floor_.get('seconds', '-')}s")
 
-        record["peer"] = bench.peer(config_main, day)
-        p = record["peer"]
-        out(
-            f"  3. gold step: spark {p['spark_gold_seconds']}s, duckdb {p['duckdb_seconds']}s, "
-            f"same rows: {p['check']['same_rows']}"
-        )
+        if "error" not in first:
+            p = phase("peer", lambda: bench.peer(config_main, day))
+            if "error" not in p:
+                out(
+                    f"  3. gold step: spark {p['spark_gold_seconds']}s, duckdb "
+                    f"{p['duckdb_seconds']}s, same rows: {p['check']['same_rows']}"
+                )
 
-        record["rerun"] = bench.daily_run(config_main, day, command="bench-rerun")
-        out(f"  4. forced rerun: {record['rerun']['seconds']:.1f}s  stages {record['rerun']['stages']}")
+        rerun = phase("rerun", lambda: bench.daily_run(config_main, day, command="bench-rerun"))
+        out(f"  4. forced rerun: {rerun.get('seconds', '-')}s  stages {rerun.get('stages')}")
 
         if options.history_days > 0:
             out(f"  5. history: {options.history_days} days")
-            record["history"] = bench.history()
+            phase("history", bench.history)
     record["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     record["ratios"] = ratios(record)
@@ -495,24 +520,32 @@ def run(spark: SparkSession, config: Config, options: BenchOptions, out=print) -
 
 
 def ratios(record: dict[str, Any]) -> dict[str, float | None]:
-    run_, rerun = record["run"], record.get("rerun") or {}
-    gates = sum(v for k, v in run_["stages"].items() if k.startswith("gate_"))
+    run_, rerun = record.get("run") or {}, record.get("rerun") or {}
+    seconds = run_.get("seconds")
+    stages = run_.get("stages") or {}
+    gates = sum(v for k, v in stages.items() if k.startswith("gate_"))
     peer_ = record.get("peer") or {}
     history = (record.get("history") or {}).get("days") or []
     memory = [
-        run_["memory"].get("java_rss_peak_mb"),
-        rerun.get("memory", {}).get("java_rss_peak_mb"),
+        (run_.get("memory") or {}).get("java_rss_peak_mb"),
+        (rerun.get("memory") or {}).get("java_rss_peak_mb"),
     ]
+    memory = [m for m in memory if m]
     return {
-        "pipeline_over_floor": _ratio(run_["seconds"], (record.get("floor") or {}).get("seconds")),
+        "pipeline_over_floor": _ratio(seconds, (record.get("floor") or {}).get("seconds")),
         "gold_over_duckdb": _ratio(
-            (peer_.get("spark_gold_seconds") or [None])[-1], (peer_.get("duckdb_seconds") or [None])[-1]
+            (peer_.get("spark_gold_seconds") or [None])[-1],
+            (peer_.get("duckdb_seconds") or [None])[-1],
         ),
-        "gates_share": round(gates / run_["seconds"], 3) if run_["seconds"] else None,
-        "rerun_over_first": _ratio(rerun.get("seconds"), run_["seconds"]),
-        "day_last_over_day1": _ratio(history[-1]["seconds"], history[0]["seconds"]) if len(history) > 1 else None,
-        "day_last_over_day3": _ratio(history[-1]["seconds"], history[2]["seconds"]) if len(history) > 3 else None,
-        "driver_memory_gib": round(max(m for m in memory if m) / 1024, 2) if any(memory) else None,
+        "gates_share": round(gates / seconds, 3) if seconds else None,
+        "rerun_over_first": _ratio(rerun.get("seconds"), seconds),
+        "day_last_over_day1": (
+            _ratio(history[-1]["seconds"], history[0]["seconds"]) if len(history) > 1 else None
+        ),
+        "day_last_over_day3": (
+            _ratio(history[-1]["seconds"], history[2]["seconds"]) if len(history) > 3 else None
+        ),
+        "driver_memory_gib": round(max(memory) / 1024, 2) if memory else None,
     }
 
 
@@ -533,27 +566,35 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 def summary(record: dict[str, Any]) -> str:
     r = record["ratios"]
-    run_ = record["run"]
+    run_ = record.get("run") or {}
     history = record.get("history") or {}
+    machine = record["machine"]
     lines = [
         "",
-        f"tier {record['tier']} ({record['listings']} listings) on {record['machine'].get('cpus')} cores, "
-        f"load {record['machine']['loadavg_start']} -> {record['machine']['loadavg_end']}",
-        f"daily run {run_['seconds']:.1f}s, {run_['rows']['raw_in']} raw rows "
-        f"({run_['rows_per_s']['raw_in']:.0f}/s), {run_['rows']['gold']} gold rows "
-        f"({run_['rows_per_s']['gold']:.0f}/s)",
-        "stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in run_["stages"].items()),
-        "memory: " + ", ".join(f"{k} {v}" for k, v in run_["memory"].items()),
-        f"peer check: {record['peer']['check']}",
-        "",
-        f"{'ratio':<24}{'value':>10}{'target':>10}",
+        f"tier {record['tier']} ({record['listings']} listings) on {machine.get('cpus')} cores, "
+        f"load {machine['loadavg_start']} -> {machine['loadavg_end']}",
     ]
+    if "seconds" in run_:
+        lines += [
+            f"daily run {run_['seconds']:.1f}s, {run_['rows']['raw_in']} raw rows "
+            f"({run_['rows_per_s']['raw_in']:.0f}/s), {run_['rows']['gold']} gold rows "
+            f"({run_['rows_per_s']['gold']:.0f}/s)",
+            "stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in run_["stages"].items()),
+            "memory: " + ", ".join(f"{k} {v}" for k, v in run_["memory"].items()),
+        ]
+    if record.get("peer", {}).get("check"):
+        lines.append(f"peer check: {record['peer']['check']}")
+    if record.get("errors"):
+        lines.append(f"FAILED phases: {record['errors']}")
+    lines += ["", f"{'ratio':<24}{'value':>10}{'target':>10}"]
     labels = {
         "pipeline_over_floor": "pipeline / floor",
         "gold_over_duckdb": "gold step / DuckDB",
         "gates_share": "gates share of run",
         "rerun_over_first": "forced rerun / first",
-        "day_last_over_day1": f"day {len(history.get('days') or [])} / day 1 ({history.get('tier', '-')})",
+        "day_last_over_day1": (
+            f"day {len(history.get('days') or [])} / day 1 ({history.get('tier', '-')})"
+        ),
         "day_last_over_day3": "  (day last / day 3)",
         "driver_memory_gib": "driver JVM RSS GiB",
     }
@@ -566,6 +607,6 @@ def summary(record: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover - convenience
-    from pipeline.cli import main as cli_main  # noqa: PLC0415
+    from pipeline.cli import main as cli_main
 
     return cli_main(["bench", *(argv if argv is not None else sys.argv[1:])])

@@ -18,7 +18,7 @@ MB = 1024 * 1024
 
 def _psutil():
     try:
-        import psutil  # noqa: PLC0415
+        import psutil
     except ImportError:  # pragma: no cover - psutil is in the bench/dev extras
         return None
     return psutil

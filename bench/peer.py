@@ -50,9 +50,7 @@ def gold_sql(features: Path, activity: Path, start: date, end: date) -> str:
                 "CAST(COALESCE(a.leads_total, 0) AS DOUBLE) * 1000.0 / "
                 "COALESCE(a.total_impressions, 0) END AS leads_per_1k_impressions"
             )
-    select = ",\n  ".join(
-        ["f.filedate", *[f"f.{c}" for c in feature_columns], *activity_select]
-    )
+    select = ",\n  ".join(["f.filedate", *[f"f.{c}" for c in feature_columns], *activity_select])
     window = f"BETWEEN DATE '{start.isoformat()}' AND DATE '{end.isoformat()}'"
     return f"""
 SELECT
@@ -70,7 +68,7 @@ def run_duckdb(
     features: Path, activity: Path, out: Path, start: date, end: date, *, threads: int
 ) -> tuple[float, int]:
     """One DuckDB gold step (read parquet, join, write parquet): (seconds, rows)."""
-    import duckdb  # noqa: PLC0415  (bench extra)
+    import duckdb
 
     if out.exists():
         out.unlink()
@@ -92,7 +90,7 @@ def run_duckdb(
 def compare(spark_gold: Path, duck_gold: Path) -> dict:
     """Rows of the two gold outputs matched on (filedate, vehicle_id), every column compared
     (doubles to a relative 1e-9: summation order differs between engines)."""
-    import duckdb  # noqa: PLC0415
+    import duckdb
 
     columns = [f for f in GOLD.schema.fields if f.name not in RUN_METADATA]
     keys = ("filedate", "vehicle_id")
@@ -113,7 +111,9 @@ def compare(spark_gold: Path, duck_gold: Path) -> dict:
     try:
         src = f"read_parquet('{_glob(spark_gold)}')"
         dst = f"read_parquet('{duck_gold.as_posix()}')"
-        counts = con.execute(f"SELECT (SELECT count(*) FROM {src}), (SELECT count(*) FROM {dst})").fetchone()
+        counts = con.execute(
+            f"SELECT (SELECT count(*) FROM {src}), (SELECT count(*) FROM {dst})"
+        ).fetchone()
         per_column = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond in diffs)
         row = con.execute(
             f"""

@@ -31,7 +31,7 @@ def main() -> None:
     config = load_config("local", args.overrides)
     configure_logging(fmt="console", level="INFO")
     start = date.fromisoformat(args.start)
-    from pipeline.sample.generator import tier_listings  # noqa: PLC0415
+    from pipeline.sample.generator import tier_listings
 
     listings = tier_listings(args.tier) if args.tier else args.listings
     label = args.tier or f"n{listings}"

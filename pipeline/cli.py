@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "pipeline.commands.emr",
     "pipeline.commands.sample",
     "pipeline.commands.bench",
+    "pipeline.commands.validate",
 )
 
 EXIT_CODES_HELP = """exit codes:

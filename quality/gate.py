@@ -96,8 +96,7 @@ class QualityGate:
         report = None
         if outcome.blocking or layer == LAST_LAYER:
             report = write_reports(ctx, outcome.days)
-        if outcome.blocking:
-            raise QualityGateFailed(failure_message(outcome, report))
+        enforce(outcome, report)
         return outcome.verdict
 
     def evaluate(self, ctx: GateContext, layer: str, days: list[date]) -> GateOutcome:
@@ -343,6 +342,12 @@ def write_reports(ctx: GateContext, days: list[date]) -> str | None:
         except Exception as exc:  # a report problem must not hide the gate's verdict
             log.error("data-quality report not written", date=day.isoformat(), error=str(exc))
     return path
+
+
+def enforce(outcome: GateOutcome, report: str | None = None) -> None:
+    """Raise QualityGateFailed (exit code 3) when a blocking check failed or is missing."""
+    if outcome.blocking:
+        raise QualityGateFailed(failure_message(outcome, report))
 
 
 def failure_message(outcome: GateOutcome, report: str | None) -> str:

@@ -16,9 +16,12 @@ listing every date.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from html import escape
 from pathlib import Path
+
+from pyspark.sql import SparkSession
 
 from pipeline.config import Config
 from quality.charts import failure_chart, line_chart
@@ -59,7 +62,9 @@ th{background:#f9fafb}
 .chart{border:1px solid #e5e7eb;border-radius:4px;background:#fff}
 .chart text{font-size:9px;fill:#6b7280}
 figure{margin:0}figcaption{font-size:12px;color:#374151;margin-bottom:2px}
-.details{color:#6b7280;font-size:12px;max-width:420px;word-break:break-word}
+.details{color:#6b7280;font-size:12px;min-width:260px;max-width:520px}
+.observed{max-width:360px;word-break:break-word}
+details.table{margin:6px 0}summary{cursor:pointer;padding:3px 0}
 """
 
 
@@ -210,6 +215,7 @@ def _tables(results: list[CheckResult]) -> str:
 
 
 def _table(name: str, results: list[CheckResult]) -> str:
+    """One table's checks in a <details> block, open when something failed or warned."""
     worst = min(STATUS_ORDER[r.status] for r in results)
     status = next(s for s, rank in STATUS_ORDER.items() if rank == worst)
     rows = []
@@ -220,29 +226,38 @@ def _table(name: str, results: list[CheckResult]) -> str:
             f"<td>{escape(r.expectation)}</td><td>{escape(r.expectation_type)}</td>"
             f"<td>{escape(r.column or '')}</td><td>{r.severity}</td>"
             f"<td class='s-{r.status}'>{r.status}</td>"
-            f"<td>{escape(r.observed_value or '')}</td><td>{pct}</td>"
+            f"<td class='observed'>{escape(r.observed_value or '')}</td><td>{pct}</td>"
             f"<td class='details'>{escape(_describe(r))}</td></tr>"
         )
+    opened = " open" if status in ("failed", "warning") else ""
     return (
-        f"<h3 id='{escape(name)}'>{escape(name)} <span class='s-{status}'>({status})</span></h3>"
+        f"<details id='{escape(name)}' class='table'{opened}><summary><b>{escape(name)}</b> "
+        f"<span class='s-{status}'>{status}</span> ({len(results)} checks)</summary>"
         "<table><tr><th>check</th><th>expectation</th><th>column</th><th>severity</th>"
         "<th>result</th><th>observed</th><th>unexpected</th><th>details</th></tr>"
-        f"{''.join(rows)}</table>"
+        f"{''.join(rows)}</table></details>"
     )
 
 
 def _describe(result: CheckResult) -> str:
     d = result.details
-    parts = [str(d["description"])] if d.get("description") else []
+    parts = [str(d["description"]).rstrip(".")] if d.get("description") else []
     if "mostly" in d:
         parts.append(f"mostly {d['mostly']}")
-    if "bounds" in d:
-        parts.append(f"bounds {d['bounds']}")
-    elif "kwargs" in d:
-        parts.append(f"{d['kwargs']}")
+    bounds = d.get("bounds") or {}
+    kwargs = d.get("kwargs") or {}
+    limits = {"min": bounds.get("min", kwargs.get("min_value"))}
+    limits["max"] = bounds.get("max", kwargs.get("max_value"))
+    if limits["min"] is not None:
+        parts.append(f"min {limits['min']}")
+    if limits["max"] is not None:
+        parts.append(f"max {limits['max']}")
+    for key in ("value_set", "regex"):
+        if key in kwargs:
+            parts.append(f"{key.replace('_', ' ')} {kwargs[key]}")
     for flag in ("skipped", "error", "missing", "empty_batch", "duplicate"):
         if d.get(flag):
-            parts.append(f"{flag}: {d[flag]}")
+            parts.append(f"{flag.replace('_', ' ')}: {d[flag]}")
     return "; ".join(parts)[:600]
 
 
@@ -279,5 +294,6 @@ def _write_index(lake: Lake, config: Config) -> None:
     )
 
 
-def report_exists(lake: Lake, path: str) -> bool:
-    return Path(path).exists() if _is_local(path) else fs.exists(lake.spark, path)
+def report_exists(path: str, spark_factory: Callable[[], SparkSession]) -> bool:
+    """Whether the report file exists; Spark is only started for a non-local path."""
+    return Path(path).exists() if _is_local(path) else fs.exists(spark_factory(), path)

@@ -32,14 +32,24 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     size.add_argument("--tier", choices=TIERS, default=None, help="scale tier (default M)")
     size.add_argument("--listings", type=int, help="active listings (instead of a tier)")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
-    parser.add_argument("--start", type=parse_date, default=None, help="first date (default 2026-01-05)")
-    parser.add_argument("--history-tier", choices=TIERS, default="S", help="tier of the history (default S)")
-    parser.add_argument("--history-listings", type=int, default=None, help="history size instead of a tier")
+    parser.add_argument(
+        "--start", type=parse_date, default=None, help="first date (default 2026-01-05)"
+    )
+    parser.add_argument(
+        "--history-tier", choices=TIERS, default="S", help="tier of the history (default S)"
+    )
+    parser.add_argument(
+        "--history-listings", type=int, default=None, help="history size instead of a tier"
+    )
     parser.add_argument(
         "--history-days", type=int, default=30, help="days of history, 0 to skip (default 30)"
     )
-    parser.add_argument("--workdir", default="data/bench", help="generated input and lakes (default data/bench)")
-    parser.add_argument("--results-dir", default=None, help="JSON lines and chart (default bench/results)")
+    parser.add_argument(
+        "--workdir", default="data/bench", help="generated input and lakes (default data/bench)"
+    )
+    parser.add_argument(
+        "--results-dir", default=None, help="JSON lines and chart (default bench/results)"
+    )
     parser.add_argument("--no-warmup", action="store_true", help="skip the warm-up run")
     parser.add_argument("--verbose", action="store_true", help="keep the runner's log lines")
     parser.set_defaults(handler=handle)
@@ -47,10 +57,12 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, config: Config) -> int:
     try:
-        from bench import harness  # noqa: PLC0415
+        from bench import harness
     except ImportError as exc:  # the wheel ships without the bench suite
-        raise UsageError(f"the bench suite is not installed ({exc}); run it from a checkout") from None
-    from pipeline.spark import build_spark  # noqa: PLC0415
+        raise UsageError(
+            f"the bench suite is not installed ({exc}); run it from a checkout"
+        ) from None
+    from pipeline.spark import build_spark
 
     if args.history_days < 0:
         raise UsageError("--history-days must be >= 0")

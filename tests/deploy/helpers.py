@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -70,13 +71,24 @@ def child(args: Sequence[str], *, log: Path, env: dict | None = None) -> Iterato
                 proc.wait()
 
 
-def run(args: Sequence[str], *, env: dict | None = None, timeout: float = 600) -> str:
-    """Run a command; on a non-zero exit fail with the end of its output."""
-    done = subprocess.run(
-        list(args), capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT
-    )
+def run(
+    args: Sequence[str], *, env: dict | None = None, timeout: float = 900, log: Path | None = None
+) -> str:
+    """Run a command (output also streamed to ``log``); fail with its causes and its end."""
+    if log is None:
+        log = Path(tempfile.mkstemp(prefix="deploy-test-", suffix=".log")[1])
+    with log.open("w") as out:
+        try:
+            done = subprocess.run(
+                list(args), stdout=subprocess.PIPE, stderr=out, text=True, env=env,
+                timeout=timeout, cwd=ROOT,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                f"timed out after {timeout}s: {' '.join(map(str, args))}\n{log.read_text()[-3000:]}"
+            ) from None
     if done.returncode != 0:
-        output = done.stdout + done.stderr
+        output = done.stdout + log.read_text()
         causes = [
             line.strip()[:300]
             for line in output.splitlines()
