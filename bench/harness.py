@@ -51,6 +51,7 @@ from tables.io import Lake
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_FILE = "bench.jsonl"
 CHART_FILE = "bench.svg"
+PARTIAL_FILE = "bench.partial.tmp"  # ignored by git (bench/results/*.tmp)
 TARGETS = {
     "pipeline_over_floor": 2.0,
     "gold_over_duckdb": 5.0,
@@ -481,6 +482,7 @@ def run(spark: SparkSession, config: Config, options: BenchOptions, out=print) -
                 record[name] = {"error": f"{type(exc).__name__}: {first}"}
                 record.setdefault("errors", []).append(name)
                 out(f"  {name}: FAILED {record[name]['error']}")
+            save_partial(record, options)
             return record[name]
 
         if options.warmup:
@@ -549,11 +551,18 @@ def ratios(record: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
+def save_partial(record: dict[str, Any], options: BenchOptions) -> None:
+    """The record so far, so that an interrupted sitting still shows its figures."""
+    options.results_dir.mkdir(parents=True, exist_ok=True)
+    (options.results_dir / PARTIAL_FILE).write_text(json.dumps(record, default=str, indent=1))
+
+
 def append(record: dict[str, Any], options: BenchOptions) -> None:
     options.results_dir.mkdir(parents=True, exist_ok=True)
     path = options.results_dir / RESULTS_FILE
     with path.open("a") as handle:
         handle.write(json.dumps(record, sort_keys=True, default=str) + "\n")
+    (options.results_dir / PARTIAL_FILE).unlink(missing_ok=True)
     if options.chart:
         chart.write_svg(load(path), options.results_dir / CHART_FILE)
 

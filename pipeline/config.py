@@ -114,11 +114,11 @@ class QualityConfig:
     max_review_miss_rate: float = 0.60
     bad_vin_warn_rate: float = 0.01
     bad_vin_block_rate: float = 0.10
-    # Row counts: a floor per table ({layer: {table: rows}}, default below) and a
+    # Row counts: a floor per table ({layer.table: rows}, default below) and a
     # band around the median of the trailing history_days; the band is skipped while fewer
     # than min_history_days are known or (fact tables) the median is below band_min_median.
     default_row_count_floor: int = 1
-    row_count_floors: dict[str, dict[str, int]] = field(default_factory=dict)
+    row_count_floors: dict[str, int] = field(default_factory=dict)
     row_count_history_days: int = 7
     row_count_min_history_days: int = 1
     row_count_band_min_median: int = 20

@@ -222,7 +222,8 @@ def _table(name: str, results: list[CheckResult]) -> str:
     for r in sorted(results, key=lambda r: (STATUS_ORDER[r.status], r.expectation)):
         pct = "" if r.unexpected_percent is None else f"{r.unexpected_percent:.3g}%"
         rows.append(
-            f"<tr class='check' data-check='{escape(r.expectation)}'>"
+            f"<tr class='check' data-table='{escape(name)}' data-check='{escape(r.expectation)}' "
+            f"data-status='{r.status}'>"
             f"<td>{escape(r.expectation)}</td><td>{escape(r.expectation_type)}</td>"
             f"<td>{escape(r.column or '')}</td><td>{r.severity}</td>"
             f"<td class='s-{r.status}'>{r.status}</td>"

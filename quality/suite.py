@@ -324,9 +324,8 @@ def date_params(config: Config, day: date, table: str) -> dict[str, Any]:
 
 def row_count_floor(config: Config, table: str) -> int:
     """The configured minimum rows per date of ``table`` (``layer.name``)."""
-    layer, _, name = table.partition(".")
-    floors = config.quality.row_count_floors.get(layer, {})
-    return int(floors.get(name, config.quality.default_row_count_floor))
+    floors = config.quality.row_count_floors
+    return int(floors.get(table, config.quality.default_row_count_floor))
 
 
 def _lookup(name: str, config: Config, values: dict[str, Any], where: str) -> Any:

@@ -22,6 +22,7 @@ from tests.deploy.helpers import ROOT, SMALL_RUN, free_port, lake_overrides, run
 pytestmark = [pytest.mark.cluster, pytest.mark.e2e]
 
 DAY = date(2026, 5, 4)
+APP = "inventory-activity-cluster-test"
 
 
 def _options(raw: Path, root: Path) -> list[str]:
@@ -81,20 +82,20 @@ def test_spark_submit_on_the_cluster_equals_local_mode(release, cluster, tmp_pat
     submit = [
         str(release["home"] / "submit.sh"),
         "--master", cluster["url"],
-        "--name", "inventory-activity-cluster-test",
         "--conf", "spark.executor.memory=768m",
         "--conf", "spark.executor.cores=1",
         "--conf", "spark.cores.max=2",
         "--conf", "spark.driver.host=127.0.0.1",
         "--",
-        "run", "--date", DAY.isoformat(), *cluster_opts, "--set", "spark.master=null",
+        "run", "--date", DAY.isoformat(), *cluster_opts,
+        "--set", "spark.master=null", "--set", f"spark.app_name={APP}",
     ]  # fmt: skip
     run(submit, env=env)
 
     with urllib.request.urlopen(f"http://127.0.0.1:{cluster['webui']}/json/", timeout=5) as page:
         master = json.load(page)
     assert master["aliveworkers"] == 2
-    apps = [a for a in master["completedapps"] if a["name"] == "inventory-activity-cluster-test"]
+    apps = [a for a in master["completedapps"] if a["name"] == APP]
     assert apps and apps[0]["cores"] == 2, master["completedapps"]
 
     local, remote = _read(release, local_opts), _read(release, cluster_opts)

@@ -91,3 +91,47 @@ def dq_rows(lake, day: date) -> dict[tuple[str, str], dict]:
 
     frame = lake.read(specs.DQ_RESULTS).where(F.col("filedate") == F.lit(day))
     return {(r["table_name"], r["expectation"]): r.asDict() for r in frame.collect()}
+
+
+def without_rules(monkeypatch, tables: set[str] | None = None, drop: set[str] | None = None):
+    """Switch off bronze contract rules (all of ``tables``' rules, or the named ones)."""
+    import pipeline.runner
+    from pipeline.transforms import contract_rules
+
+    def rules_for(table: str, **kwargs):
+        rules = contract_rules.rules_for(table, **kwargs)
+        if tables is not None and table in tables:
+            return ()
+        return tuple(r for r in rules if r.reason_code not in (drop or set()))
+
+    monkeypatch.setattr(pipeline.runner, "rules_for", rules_for)
+
+
+@dataclass
+class WarnedRun:
+    expected: dict[str, set[str]]
+    before: dict
+    after: dict
+    results: dict
+    report: Path
+
+
+@pytest.fixture(scope="session")
+def warned_run(quality_lake) -> WarnedRun:
+    """Day 2 with every warning check failing and every blocking check passing."""
+    from tests.quality.scenarios import warn_everything
+
+    raw = quality_lake.scenario("warnings")
+    expected = warn_everything(raw, D2)
+    config = quality_lake.config(
+        "quality.row_count_floors.bronze.competitor_listing=100000",
+        "quality.max_quarantine_rate=0.02",
+        raw_root=raw,
+    )
+    lake = quality_lake.lake()
+    before = core_state(lake)
+    with pytest.MonkeyPatch.context() as mp:
+        without_rules(mp, drop={"invalid_price"})
+        results = quality_lake.runner(config).run_date(D2)
+    report = Path(config.paths.reports_root) / f"dq-report-{D2.isoformat()}.html"
+    return WarnedRun(expected, before, core_state(lake), results, report)

@@ -102,8 +102,7 @@ def duplicate_first(f: DataFrame) -> DataFrame:
 
 
 def floor_above(table: str) -> tuple[str, ...]:
-    layer, name = table.split(".")
-    return (f"quality.row_count_floors.{layer}.{name}=100000",)
+    return (f"quality.row_count_floors.{table}=100000",)
 
 
 def common_cases(table: str, key: str, columns_check: str) -> list[Case]:
