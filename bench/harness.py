@@ -262,6 +262,7 @@ class Bench:
     options: BenchOptions
     out: Callable[[str], None] = print
     stage_log: StageLog | None = None
+    record: dict[str, Any] | None = None  # the record so far (saved after each history day)
 
     def say(self, text: str) -> None:
         self.out(text)
@@ -388,6 +389,9 @@ class Bench:
             self.say(
                 f"  history day {i + 1:>2}/{opts.history_days} {day}: {result['seconds']:.1f}s"
             )
+            if self.record is not None:
+                self.record["history"] = {"tier": label, "listings": listings, "days": days}
+                save_partial(self.record, opts)
         return {
             "tier": label,
             "listings": listings,
@@ -438,8 +442,8 @@ def file_stats(spark: SparkSession, config: Config, days: list[date]) -> dict[st
 # ---------------------------------------------------------------------------- driver
 def run(spark: SparkSession, config: Config, options: BenchOptions, out=print) -> dict[str, Any]:
     """Run every phase, append the JSON line, redraw the chart; returns the record."""
-    options.workdir = Path(options.workdir)
-    options.results_dir = Path(options.results_dir)
+    options.workdir = Path(options.workdir).resolve()
+    options.results_dir = Path(options.results_dir).resolve()
     options.workdir.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
     record: dict[str, Any] = {
@@ -459,7 +463,7 @@ def run(spark: SparkSession, config: Config, options: BenchOptions, out=print) -
         f"workdir {options.workdir}"
     )
     with capture_stages(quiet=options.quiet) as stage_log:
-        bench = Bench(spark, config, options, out, stage_log)
+        bench = Bench(spark, config, options, out, stage_log, record)
         same_input = (
             options.history_days > 0
             and options.history_listings == options.listings

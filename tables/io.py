@@ -25,6 +25,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from pipeline.config import PathsConfig
+from tables import fs
 from tables.specs import PARTITION, TableSpec
 
 
@@ -79,7 +80,7 @@ class Lake:
             return
         builder = (
             DeltaTable.createIfNotExists(self.spark)
-            .location(self.path(spec))
+            .location(fs.qualify(self.spark, self.path(spec)))  # a relative root works too
             .addColumns(spec.schema)
             .property("delta.appendOnly", "false")
         )

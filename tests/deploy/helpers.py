@@ -72,7 +72,7 @@ def child(args: Sequence[str], *, log: Path, env: dict | None = None) -> Iterato
 
 
 def run(
-    args: Sequence[str], *, env: dict | None = None, timeout: float = 900, log: Path | None = None
+    args: Sequence[str], *, env: dict | None = None, timeout: float = 1800, log: Path | None = None
 ) -> str:
     """Run a command (output also streamed to ``log``); fail with its causes and its end."""
     if log is None:
