@@ -1,16 +1,17 @@
 """A lake whose writes are held in memory until a batch is complete (backfill batches).
 
 :class:`StagedLake` wraps :class:`tables.io.Lake`. Writes to bronze, quarantine, silver and
-gold are *staged*: the written frame is persisted (memory and disk) and reads of those
-tables see the staged dates in place of the stored ones, exactly as if the write had been
-committed. The runner's daily code path therefore runs unchanged, date after date, on top
+gold are *staged*: the written frame is checkpointed locally (executor memory and disk,
+lineage cut) and reads of those tables see the staged dates in place of the stored ones,
+exactly as if the write had been committed. The runner's daily code path therefore runs unchanged, date after date, on top
 of the staged results of the earlier dates of the batch, and :meth:`StagedLake.flush`
 then writes every table's batch dates with one ``replaceWhere`` commit per table.
 
 Because each date is computed by the same code on the same (staged) inputs as a daily
 run, a batch gives the same tables as running its dates one by one, with a fraction of
 the commits. A batch that fails is discarded (nothing of it reaches the lake). Other
-layers (core, ops) are written through directly.
+layers (core, ops) are written through directly. Local checkpoints live on the executors:
+losing one (e.g. a spot instance) fails the batch, and the next call redoes that batch.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from datetime import date
 from functools import reduce
 
 import structlog
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -130,10 +130,10 @@ class StagedLake(Lake):
             return
         days = set(days)
         frame = self._conform(spec, df).where(F.col(PARTITION).isin(sorted(days)))
-        frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
-        frame.count()  # materialise now, while the inputs are still cached
+        # Materialise now (the inputs are still cached) and cut the lineage: later dates
+        # read this frame, and a plan carrying every earlier date's plan grows without bound.
+        frame = frame.localCheckpoint(eager=True)
         write = _Write(frame, set(days))
-        released: list[_Write] = []
         with self._mutex:
             table = self._staged.setdefault(spec.qualified, {})
             self._specs[spec.qualified] = spec
@@ -142,10 +142,6 @@ class StagedLake(Lake):
                 table[day] = write
                 if old is not None:
                     old.days.discard(day)
-                    if not old.days:
-                        released.append(old)
-        for old in released:
-            old.frame.unpersist()
 
     def merge_dates(self, spec: TableSpec, df: DataFrame, days: Iterable[date]) -> None:
         self.replace_dates(spec, df, days)
@@ -174,10 +170,9 @@ class StagedLake(Lake):
         return written
 
     def _drop(self, spec: TableSpec) -> None:
+        # Checkpointed blocks are freed by Spark's context cleaner once unreferenced.
         with self._mutex:
-            writes = {id(w): w for w in self._staged.pop(spec.qualified, {}).values()}
-        for write in writes.values():
-            write.frame.unpersist()
+            self._staged.pop(spec.qualified, None)
 
     def discard(self) -> None:
         """Forget everything staged (a failed batch)."""

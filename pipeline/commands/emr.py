@@ -98,7 +98,9 @@ def handle(args: argparse.Namespace, config: Config) -> int:
 def dispatch(args: argparse.Namespace, config: Config, runner: Any) -> int:
     command = args.emr_command
     if command == "launch":
-        print(runner.launch(keep_alive=True))
+        cluster_id = runner.launch(keep_alive=True)
+        if not args.dry_run:  # with --dry-run stdout is the JSON of the requests only
+            print(cluster_id)
         return int(ExitCode.SUCCESS)
     if command == "submit":
         if args.date_command not in cli_commands():
