@@ -24,8 +24,8 @@ setup: $(STAMP)  ## virtualenv, packages and Delta JARs (once; no network needed
 demo: setup  ## generate 3 days of sample input, run the pipeline for each day, print a summary
 	bash scripts/demo.sh "$(DEMO_DIR)" "$(DEMO_START)" "$(DEMO_DAYS)" "$(DEMO_LISTINGS)"
 
-test: setup  ## run the whole test suite
-	$(PY) -m pytest -q
+test: setup  ## run the whole test suite (fast phase, then heavy end-to-end tests)
+	bash scripts/test.sh
 
 lint: setup  ## ruff check + format check
 	$(VENV)/bin/ruff check .

@@ -358,3 +358,21 @@ def test_ledger_reader_uses_the_run_ledger_module(monkeypatch):
 
     monkeypatch.setattr("pipeline.spark.build_spark", broken)
     assert read(date(2026, 1, 1), date(2026, 1, 5)) == set()  # falls back to step states
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_every_step_command_parses_with_the_cli(force):
+    from pipeline.commands.emr import cli_commands
+
+    spec = load_spec("prod", "1.2.3")
+    d = date(2026, 1, 1)
+    has_backfill = "backfill" in cli_commands()
+    batches = plan_batches(d, d + timedelta(days=9), 7, set())
+    commands = [c for c, _ in batch_commands(batches, backfill_command=has_backfill, force=force)]
+    commands.append(["run", "--date", "2026-01-05"])
+    parser = build_parser()
+    for command in commands:
+        args = step_request(command, spec, outcome_prefix="s3://b/o", action_on_failure="CONTINUE")
+        cli = args["HadoopJarStep"]["Args"]
+        parsed = parser.parse_args(cli[cli.index("--") + 1 :])
+        assert parsed.command == command[0] and parsed.env == "prod"
