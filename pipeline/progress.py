@@ -54,39 +54,40 @@ class Progress:
     def elapsed(self) -> float:
         return self.monotonic() - (self._started or 0.0)
 
-    @property
-    def eta(self) -> float | None:
+    def eta(self, elapsed: float) -> float | None:
         """Seconds left: average seconds of the computed dates times the dates left."""
         left = self.total - self.done
         if left <= 0:
             return 0.0
         if not self.computed:
             return None
-        return self.elapsed / self.computed * left
+        return elapsed / self.computed * left
 
     def update(self, day: date, status: str, rows: int = 0) -> None:
         self.done += 1
         self.rows += rows
         if status == "computed":
             self.computed += 1
+        elapsed = self.elapsed
         if self.tty:
-            self._line(day, status)
+            self._line(day, status, elapsed)
         else:
-            self._json(day, status)
+            self._json(day, status, elapsed)
 
-    def _line(self, day: date, status: str) -> None:
+    def _line(self, day: date, status: str, elapsed: float) -> None:
         width = 20
         filled = int(width * self.done / max(self.total, 1))
         text = (
             f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} dates "
-            f"| {day} {status:<8} | rows {self.rows:,} | elapsed {hms(self.elapsed)} "
-            f"| ETA {hms(self.eta)}"
+            f"| {day} {status:<8} | rows {self.rows:,} | elapsed {hms(elapsed)} "
+            f"| ETA {hms(self.eta(elapsed))}"
         )
         end = "\n" if self.done >= self.total else ""
         self.stream.write(text + end)
         self.stream.flush()
 
-    def _json(self, day: date, status: str) -> None:
+    def _json(self, day: date, status: str, elapsed: float) -> None:
+        eta = self.eta(elapsed)
         event = {
             "event": f"{self.label} progress",
             "level": "info",
@@ -96,8 +97,8 @@ class Progress:
             "dates_done": self.done,
             "dates_total": self.total,
             "rows": self.rows,
-            "elapsed_s": round(self.elapsed, 1),
-            "eta_s": None if self.eta is None else round(self.eta, 1),
+            "elapsed_s": round(elapsed, 1),
+            "eta_s": None if eta is None else round(eta, 1),
             **self.context,
         }
         self.stream.write(json.dumps(event, sort_keys=True) + "\n")

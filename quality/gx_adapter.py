@@ -57,8 +57,9 @@ class GxResult:
 
 
 def quiet_logging() -> None:
-    """GX logs a lot at INFO and WARNING (e.g. about its own deprecations)."""
-    for name in ("great_expectations", "great_expectations.core", "py.warnings"):
+    """Only errors from GX: it logs at INFO and WARNING, some modules at a level of their own."""
+    names = [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations")]
+    for name in ["great_expectations", *names]:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 

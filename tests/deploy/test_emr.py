@@ -330,6 +330,7 @@ def test_ledger_reader_uses_the_run_ledger_module(monkeypatch):
     import sys
     import types
 
+    import pipeline
     from pipeline.commands import emr as command
     from pipeline.config import load_config
 
@@ -349,6 +350,7 @@ def test_ledger_reader_uses_the_run_ledger_module(monkeypatch):
     fake = types.ModuleType("pipeline.ledger")
     fake.Ledger = FakeLedger
     monkeypatch.setitem(sys.modules, "pipeline.ledger", fake)
+    monkeypatch.setattr(pipeline, "ledger", fake, raising=False)
     monkeypatch.setattr("pipeline.spark.build_spark", lambda config: "spark")
     read = command.ledger_done_dates(load_config("dev"))
     assert read(date(2026, 1, 1), date(2026, 1, 2)) == {date(2026, 1, 2)}

@@ -29,6 +29,7 @@ from pyspark.sql import functions as F
 from pipeline.config import load_config
 from pipeline.errors import ContractError, ExitCode
 from pipeline.ledger import Ledger
+from pipeline.logs import configure_logging
 from pipeline.orchestrator import COMPUTED, SKIPPED_DATE, Orchestrator
 from pipeline.runner import Gate, RunContext, Runner
 from tables import specs
@@ -42,6 +43,12 @@ D2 = D + timedelta(days=2)
 
 PRICES = dict(zip(range(-3, 7), ("21000", "", "", "20500", "20500", "20000", "19500", "19500",
                                  "19000", "19000"), strict=True))  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _logs_to_the_current_stderr():
+    """Re-bind structlog to this test's stderr (a CLI call binds it to a captured stream)."""
+    configure_logging(level="WARNING")
 
 
 def _offset(day: date) -> int:

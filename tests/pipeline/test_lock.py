@@ -27,6 +27,13 @@ from pipeline.lock import (
     process_start,
     read_state,
 )
+from pipeline.logs import configure_logging
+
+
+@pytest.fixture(autouse=True)
+def _logs_to_the_current_stderr():
+    """Re-bind structlog to this test's stderr (a CLI call binds it to a captured stream)."""
+    configure_logging(level="WARNING")
 
 
 @pytest.fixture

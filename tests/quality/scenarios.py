@@ -45,7 +45,8 @@ def edit(raw: Path, table: str, day: date, change: Callable[[Rows], Rows | None]
     files = sorted(folder.glob("*.parquet"))
     data = pa.concat_tables([pq.read_table(f) for f in files])
     rows = data.to_pylist()
-    rows = change(rows) or rows
+    changed = change(rows)
+    rows = rows if changed is None else changed
     for f in files:
         f.unlink()
     pq.write_table(pa.Table.from_pylist(rows, schema=data.schema), folder / "part-00000.parquet")
