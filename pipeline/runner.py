@@ -125,7 +125,6 @@ class Runner:
         ``reads`` and ``writes`` name the tables whose Delta versions the ledger records
         before and after the stage.
         """
-        attempts = 1 + max(self.config.run.retries, 0)
         with self._bound(stage=stage, date=day.isoformat()):
             if self.guard is not None:
                 self.guard()
@@ -134,24 +133,15 @@ class Runner:
             inputs = self._versions(reads)
             self._record(day, stage, "running", started=started, input_versions=inputs)
             log.info("stage started")
-            for attempt in range(1, attempts + 1):
-                try:
-                    result = work()
-                    break
-                except PipelineError as exc:
-                    self._record_error(day, stage, started, exc, inputs)
-                    log.error("stage failed", error=str(exc))
-                    raise
-                except Exception as exc:
-                    if attempt == attempts:
-                        self._record_error(day, stage, started, exc, inputs)
-                        log.error("stage failed", error=_short(exc), attempts=attempt)
-                        raise
-                    log.warning(
-                        "stage attempt failed; retrying", attempt=attempt, error=_short(exc)
-                    )
-                    time.sleep(self.config.run.retry_wait_seconds)
-            seconds = round(time.monotonic() - t0, 2)
+            try:
+                result = self._with_retries(work)
+            except Exception as exc:
+                self._record_error(day, stage, started, exc, inputs)
+                log.error(
+                    "stage failed",
+                    error=str(exc) if isinstance(exc, PipelineError) else _short(exc),
+                )
+                raise
             self._record(
                 day,
                 stage,
@@ -167,9 +157,25 @@ class Runner:
                 "stage finished",
                 rows_in=result.rows_in,
                 rows_out=result.rows_out,
-                seconds=seconds,
+                seconds=round(time.monotonic() - t0, 2),
             )
             return result
+
+    def _with_retries(self, work: Callable[[], StageResult]) -> StageResult:
+        """``work()``, retried ``run.retries`` times on unexpected errors (never on
+        PipelineErrors: bad input or a failed gate does not get better by retrying)."""
+        attempts = 1 + max(self.config.run.retries, 0)
+        for attempt in range(1, attempts + 1):
+            try:
+                return work()
+            except PipelineError:
+                raise
+            except Exception as exc:
+                if attempt == attempts:
+                    raise
+                log.warning("stage attempt failed; retrying", attempt=attempt, error=_short(exc))
+                time.sleep(self.config.run.retry_wait_seconds)
+        raise AssertionError("unreachable")
 
     def _record(self, day: date, stage: str, status: str, **fields: Any) -> None:
         if self.ledger is not None:
@@ -448,5 +454,8 @@ def _default_gate() -> Gate:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:500]
+    """The informative first line of an error (for Py4J errors: the Java exception)."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if lines and lines[0].startswith("An error occurred while calling") and len(lines) > 1:
+        return f"{lines[0]} {lines[1].lstrip(': ')}"[:500]
+    return (lines[0] if lines else type(exc).__name__)[:500]
