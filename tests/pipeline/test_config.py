@@ -80,7 +80,13 @@ def test_multi_writer_on_s3_requires_dynamodb_log_store():
         load_config("prod", ["storage.multi_writer=true"])
     config = load_config(
         "prod",
-        ["storage.multi_writer=true", "storage.log_store_class=io.delta.storage.S3DynamoDBLogStore"],
+        [
+            "storage.multi_writer=true",
+            "storage.log_store_class=io.delta.storage.S3DynamoDBLogStore",
+            "storage.dynamodb_table=delta_log",
+            "storage.dynamodb_region=us-east-1",
+            "spark.jar_profiles=core,s3,s3-dynamodb",
+        ],
     )
     assert config.storage.multi_writer
 
