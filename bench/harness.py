@@ -619,6 +619,22 @@ def summary(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def finalize_partial(results_dir: Path, note: str) -> dict[str, Any]:
+    """Append the record of an interrupted sitting (``bench.partial.tmp``) as a JSON line,
+    marked ``interrupted`` with ``note``; its ratios cover the phases that finished (the
+    history ratio uses the last day reached)."""
+    results_dir = Path(results_dir)
+    record = json.loads((results_dir / PARTIAL_FILE).read_text())
+    record["interrupted"] = True
+    record.setdefault("notes", []).append(note)
+    record["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    record["ratios"] = ratios(record)
+    record["targets"] = TARGETS
+    append(record, BenchOptions(results_dir=results_dir))
+    return record
+
+
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover - convenience
     from pipeline.cli import main as cli_main
 
