@@ -12,6 +12,24 @@ import sys
 import structlog
 
 
+class StderrLogger:
+    """Writes each line to the *current* ``sys.stderr``.
+
+    structlog's ``PrintLogger`` keeps the stream it was given; when that stream is replaced
+    and closed (a test's captured output, a daemonised process), every later event would
+    raise ``ValueError: I/O operation on closed file``.
+    """
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
+def _stderr_logger(*_args: object) -> StderrLogger:
+    return StderrLogger()
+
+
 def configure_logging(*, fmt: str = "console", level: str = "INFO") -> None:
     renderer = (
         structlog.processors.JSONRenderer(sort_keys=True)
@@ -28,7 +46,7 @@ def configure_logging(*, fmt: str = "console", level: str = "INFO") -> None:
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     logging.getLogger("py4j").setLevel(logging.WARNING)

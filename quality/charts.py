@@ -69,7 +69,7 @@ def failure_chart(title: str, rows: list[tuple[date, float, float]]) -> str:
         y_warned = _y(failed + warned, 1.0)
         tip = f"{day.isoformat()}: {failed:.1%} failed, {warned:.1%} warnings"
         body += (
-            f'<g><title>{tip}</title>'
+            f"<g><title>{tip}</title>"
             f'<rect x="{x:.1f}" y="{y_failed:.1f}" width="{width:.1f}" '
             f'height="{HEIGHT - PAD_BOTTOM - y_failed:.1f}" fill="{COLORS["failed"]}"/>'
             f'<rect x="{x:.1f}" y="{y_warned:.1f}" width="{width:.1f}" '

@@ -8,8 +8,9 @@ It turns a resolved :class:`quality.suite.Suite` into GX expectations and runs t
 - ``metric`` checks (values computed with Spark by :mod:`quality.metrics`) with
   ``expect_column_values_to_be_between`` on a one-row pandas frame, one column per check.
 
-Every expectation carries its suite id in ``meta['id']``; :func:`run_checks` returns the
-GX results keyed by that id, and the gate checks that every configured id came back.
+Every expectation carries its suite id in ``meta['id']``; :func:`run_spark_checks` and
+:func:`run_metric_checks` return GX's results with that id, and the gate checks that
+every configured id came back exactly once.
 The result format asks for counts but no unexpected-value samples, which would cost a
 Spark job per expectation. GX's progress bars and INFO logging are switched off.
 """
@@ -43,6 +44,7 @@ METRIC_EXPECTATION = "expect_column_values_to_be_between"
 _LOCK = threading.Lock()
 _STATE: dict[str, Any] = {}
 
+
 @dataclass(frozen=True)
 class GxResult:
     """What GX said about one expectation."""
@@ -57,10 +59,13 @@ class GxResult:
 
 
 def quiet_logging() -> None:
-    """Only errors from GX: it logs at INFO and WARNING, some modules at a level of their own."""
+    """Only errors from GX: it logs at INFO and WARNING, some modules at a level of their own,
+    and warns about its own deprecations (filtered once here: ``catch_warnings`` around each
+    validation would not be thread-safe)."""
     names = [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations")]
     for name in ["great_expectations", *names]:
         logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module=r"great_expectations(\..*)?$")
 
 
 def _context() -> Any:
@@ -171,10 +176,8 @@ def _convert(result: Any) -> GxResult:
 
 
 def _validate(definition: Any, data: Any, suite: Any) -> list[GxResult]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        batch = definition.get_batch(batch_parameters={"dataframe": data})
-        outcome = batch.validate(suite, result_format=RESULT_FORMAT)
+    batch = definition.get_batch(batch_parameters={"dataframe": data})
+    outcome = batch.validate(suite, result_format=RESULT_FORMAT)
     return [_convert(r) for r in outcome.results]
 
 

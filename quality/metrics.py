@@ -190,4 +190,3 @@ def inventory_totals_columns() -> list[Column]:
         (F.count(F.lit(1)) if col is None else F.sum(col)).alias(name)
         for name, col in MART_MEASURES.items()
     ]
-

@@ -70,9 +70,7 @@ def to_frame(spark: SparkSession, results: list[CheckResult]) -> DataFrame:
     return spark.createDataFrame([r.row() for r in results], schema=SPEC.schema)
 
 
-def write_results(
-    lake: Lake, layer: str, days: list[date], results: list[CheckResult]
-) -> None:
+def write_results(lake: Lake, layer: str, days: list[date], results: list[CheckResult]) -> None:
     """Replace the rows of ``layer`` and of every later layer for ``days``, one commit.
 
     Later layers go too: after bronze is validated again, silver and gold results of the

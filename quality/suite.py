@@ -11,7 +11,8 @@ list of checks. Each check has an ``id`` (unique in the suite), a ``severity``
   with ``expect_column_values_to_be_between`` on a one-row frame, bounded by ``min``/``max``.
 
 Values of the form ``"${name}"`` are replaced when a date is validated: ``quality.*`` and
-``rules.*`` name configuration keys, the rest are per-date values (:func:`date_params`).
+``rules.*`` name configuration keys, the rest are per-date values
+(:func:`quality.params.date_params`).
 Files starting with ``_`` are shared blocks pulled in with ``include``.
 
 Two traps are refused when a suite loads (:class:`SuiteError`):
@@ -25,9 +26,8 @@ Two traps are refused when a suite loads (:class:`SuiteError`):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,11 +36,11 @@ import yaml
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError
+from quality.params import PARAM, date_params, substitute
 from tables import specs
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 SEVERITIES = ("blocking", "warning")
-EARLIEST_TIMESTAMP = datetime(1990, 1, 1)
 LAYERS = ("bronze", "silver", "gold")
 
 ROW_COUNT = "expect_table_row_count_to_be_between"
@@ -65,7 +65,6 @@ NULL_SKIPPING = frozenset(
 )
 # Checks that describe the table's shape and stay meaningful on an empty batch.
 SCHEMA_CHECKS = frozenset({"expect_table_columns_to_match_set", "schema_mismatches"})
-_PARAM = re.compile(r"^\$\{([a-z_][a-z0-9_.]*)\}$")
 _KEYS = {"id", "severity", "expect", "metric", "column", "mostly", "kwargs", "params", "min", "max"}
 _KEYS |= {"description"}
 
@@ -150,9 +149,7 @@ def load_suites(config: Config, layer: str) -> tuple[Suite, ...]:
     if layer not in LAYERS:
         raise SuiteError(f"unknown layer '{layer}'; choose one of {', '.join(LAYERS)}")
     folder = suites_dir(config)
-    suites = tuple(
-        s for s in _load_folder(str(folder)) if s.layer == layer
-    )
+    suites = tuple(s for s in _load_folder(str(folder)) if s.layer == layer)
     for suite in suites:
         resolve(suite, config, date(2000, 1, 3), table_params={})  # fail early on bad names
     return suites
@@ -227,7 +224,7 @@ def _check(path: Path, entry: Any) -> Check:
         raise SuiteError(f"{where}: a metric check needs 'min' and/or 'max'")
     mostly = entry.get("mostly")
     number = isinstance(mostly, int | float) and 0 < mostly <= 1
-    parameter = isinstance(mostly, str) and _PARAM.match(mostly)
+    parameter = isinstance(mostly, str) and PARAM.match(mostly)
     if mostly is not None and not (number or parameter):
         raise SuiteError(f"{where}: 'mostly' must be in (0, 1] or a ${{parameter}}")
     return Check(
@@ -296,67 +293,13 @@ def _check_row_count_floor(suite: Suite) -> None:
 # --------------------------------------------------------------------------- parameters
 
 
-def date_params(config: Config, day: date, table: str) -> dict[str, Any]:
-    """Per-date values a suite may reference as ``${name}``."""
-    q = config.quality
-    start = datetime.combine(day, time.min)
-    return {
-        "filedate": day,
-        "band_min_median": 1,
-        "earliest_ts": EARLIEST_TIMESTAMP,
-        "filedate_start": start,
-        "filedate_end": start + timedelta(days=1) - timedelta(microseconds=1),
-        "lead_ts_min": start - timedelta(days=q.max_lead_delay_days),
-        "max_model_year": day.year + q.max_model_year_ahead,
-        "spec_columns": spec_for(table).columns,
-        "row_count_floor": row_count_floor(config, table),
-        "row_count_min_ratio": round(1.0 - q.row_count_band, 6),
-        "row_count_max_ratio": round(1.0 + q.row_count_band, 6),
-        "active_count_min_ratio": round(1.0 - q.active_count_band, 6),
-        "active_count_max_ratio": round(1.0 + q.active_count_band, 6),
-        "min_non_null_dma": round(1.0 - q.max_dma_miss_rate, 6),
-        "min_non_null_dealer": round(1.0 - q.max_dealer_miss_rate, 6),
-        "min_non_null_review": round(1.0 - q.max_review_miss_rate, 6),
-        "min_good_vin_warn": round(1.0 - q.bad_vin_warn_rate, 6),
-        "min_good_vin_block": round(1.0 - q.bad_vin_block_rate, 6),
-    }
-
-
-def row_count_floor(config: Config, table: str) -> int:
-    """The configured minimum rows per date of ``table`` (``layer.name``)."""
-    floors = config.quality.row_count_floors
-    return int(floors.get(table, config.quality.default_row_count_floor))
-
-
-def _lookup(name: str, config: Config, values: dict[str, Any], where: str) -> Any:
-    if name in values:
-        return values[name]
-    section, _, key = name.partition(".")
-    if section in ("quality", "rules") and key:
-        group = getattr(config, section)
-        if hasattr(group, key):
-            return getattr(group, key)
-    raise SuiteError(f"{where}: unknown parameter '${{{name}}}'")
-
-
-def _substitute(value: Any, config: Config, values: dict[str, Any], where: str) -> Any:
-    if isinstance(value, str):
-        match = _PARAM.match(value)
-        return _lookup(match.group(1), config, values, where) if match else value
-    if isinstance(value, dict):
-        return {k: _substitute(v, config, values, where) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_substitute(v, config, values, where) for v in value]
-    return value
-
-
 def resolve(
     suite: Suite, config: Config, day: date, *, table_params: dict[str, Any] | None = None
 ) -> Suite:
     """The suite with every ``${name}`` replaced by its value for ``day``."""
     values = date_params(config, day, suite.table)
     values["spec_columns"] = [*values["spec_columns"], *(d.name for d in suite.derived)]
-    values |= _substitute(suite.vars, config, values, f"{suite.path}: vars")
+    values |= substitute(suite.vars, config, values, f"{suite.path}: vars")
     values |= table_params or {}
     checks = []
     for check in suite.checks:
@@ -368,11 +311,11 @@ def resolve(
                 expect=check.expect,
                 metric=check.metric,
                 column=check.column,
-                mostly=_substitute(check.mostly, config, values, where),
-                kwargs=_substitute(check.kwargs, config, values, where),
-                params=_substitute(check.params, config, values, where),
-                min=_substitute(check.min, config, values, where),
-                max=_substitute(check.max, config, values, where),
+                mostly=substitute(check.mostly, config, values, where),
+                kwargs=substitute(check.kwargs, config, values, where),
+                params=substitute(check.params, config, values, where),
+                min=substitute(check.min, config, values, where),
+                max=substitute(check.max, config, values, where),
                 description=check.description,
             )
         )

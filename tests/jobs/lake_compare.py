@@ -13,9 +13,18 @@ DATA_LAYERS = ("bronze", "quarantine", "silver", "gold", "core")
 
 
 def table_rows(lake: Lake, spec: specs.TableSpec) -> list[tuple[str, ...]]:
+    """Rows without run metadata; source files relative to the raw root (lakes built from
+    copies of the same raw input compare equal)."""
     frame = lake.read(spec)
     columns = [c for c in frame.columns if c not in RUN_METADATA]
-    return sorted(tuple(str(v) for v in row) for row in frame.select(*columns).collect())
+    source = columns.index("_source_file") if "_source_file" in columns else None
+    rows = []
+    for row in frame.select(*columns).collect():
+        values = [str(v) for v in row]
+        if source is not None:
+            values[source] = "/".join(values[source].split("/")[-3:])
+        rows.append(tuple(values))
+    return sorted(rows)
 
 
 def lake_content(spark: SparkSession, config: Config) -> dict[str, list[tuple[str, ...]]]:

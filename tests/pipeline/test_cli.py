@@ -88,7 +88,9 @@ def test_lossless_widening_is_accepted(spark, tmp_path, capsys):
         [vehicle(1, DAY), vehicle(2, DAY)],
         overrides={"vehicle_id": pa.int32(), "mileage": pa.int16()},
     )
-    code = main(["run", "--date", DAY.isoformat(), *_paths(tmp_path)])
-    out = capsys.readouterr().out
-    assert code == ExitCode.SUCCESS, out
+    # the day has no leads or impressions, which the (separately tested) gates would block
+    args = ["run", "--date", DAY.isoformat(), *_paths(tmp_path), "--set", "quality.enabled=false"]
+    code = main(args)
+    out, err = capsys.readouterr()
+    assert code == ExitCode.SUCCESS, out + err[-3000:]
     assert "inventory_activity rows 2" in out

@@ -48,9 +48,8 @@ def _cast(frame: DataFrame, column: str, value) -> Column:
 def at(column: str, value, rows: tuple[int, ...] = (0,)) -> Mutation:
     """``column`` set to ``value`` on the given row indexes."""
     return lambda f: f.withColumn(
-        column, F.when(F.col(INDEX).isin(list(rows)), _cast(f, column, value)).otherwise(
-            F.col(column)
-        )
+        column,
+        F.when(F.col(INDEX).isin(list(rows)), _cast(f, column, value)).otherwise(F.col(column)),
     )
 
 
@@ -270,14 +269,12 @@ def clean(quality_lake):
 
 
 def validate(quality_lake, clean, table: str, mutate: Mutation | None, overrides=()):
-    from quality.gate import validate_table
     from quality.suite import LAYERS, load_suites
+    from quality.validation import validate_table
 
     frames, refs = clean
     config = quality_lake.config(*overrides)
-    suite = next(
-        s for layer in LAYERS for s in load_suites(config, layer) if s.table == table
-    )
+    suite = next(s for layer in LAYERS for s in load_suites(config, layer) if s.table == table)
     frame = mutate(frames[table]) if mutate else frames[table]
     return validate_table(suite, frame.drop(INDEX), config=config, day=D1, refs=refs)
 
@@ -402,14 +399,14 @@ def test_validation_runs_on_a_persisted_batch(quality_lake, clean, monkeypatch):
 
     monkeypatch.setattr(gx_adapter, "run_spark_checks", spy)
     validate(quality_lake, clean, "bronze.vehicle", None)
-    (cached, memory, batch), = seen
+    ((cached, memory, batch),) = seen
     assert cached and memory
     assert not batch.is_cached  # released after validation
 
 
 def test_skipped_band_is_recorded_as_skipped_not_failed(quality_lake, clean):
-    from quality.gate import validate_table
     from quality.suite import load_suites
+    from quality.validation import validate_table
 
     frames, _ = clean
     config = quality_lake.config()

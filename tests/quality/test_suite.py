@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_config
+from pipeline.errors import ConfigError
 from quality.suite import LAYERS, SuiteError, load_suite, load_suites, resolve
 
 DAY = date(2026, 2, 3)
@@ -158,5 +159,5 @@ def test_unknown_parameter_is_reported_at_load(tmp_path):
         "     kwargs: {min_value: '${quality.no_such_key}'}}\n"
     )
     config = load_config("local", [f"quality.suites_dir={tmp_path}"])
-    with pytest.raises(SuiteError, match=r"unknown parameter '\$\{quality.no_such_key\}'"):
+    with pytest.raises(ConfigError, match=r"unknown parameter '\$\{quality.no_such_key\}'"):
         load_suites(config, "bronze")
