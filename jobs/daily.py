@@ -93,7 +93,10 @@ def _features(
     )
     listings = silver_enrichment.with_vehicle_dimensions(
         listings,
-        **{k: dims[k] for k in ("make", "make_model", "model_year", "vehicle_trim", "bodystyle", "stock_type")},
+        **{
+            k: dims[k]
+            for k in ("make", "make_model", "model_year", "vehicle_trim", "bodystyle", "stock_type")
+        },
     )
     listings = silver_enrichment.with_market(
         listings, zip_code=dims["zip_code"], dma_zip=dims["dma_zip"]
@@ -108,7 +111,9 @@ def _features(
     listings = silver_enrichment.with_vehicle_reviews(
         listings, vehicle_review_rollup=dims["vehicle_review_rollup"]
     )
-    listings = silver_enrichment.with_daily_attributes(listings, vehicle_daily=dims["vehicle_daily"])
+    listings = silver_enrichment.with_daily_attributes(
+        listings, vehicle_daily=dims["vehicle_daily"]
+    )
     listings = silver_enrichment.with_competitors(listings, competitors=competitors)
     listings = silver_enrichment.with_segment(listings)
     return listings

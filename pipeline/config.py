@@ -366,9 +366,7 @@ def _validate_semantics(config: Config, origin: dict[str, str]) -> None:
     if config.run.lock_timeout_seconds < 0:
         raise fail("run.lock_timeout_seconds", "must be >= 0")
     if not 0 < config.run.lock_heartbeat_seconds < config.run.lock_stale_seconds:
-        raise fail(
-            "run.lock_heartbeat_seconds", "must be > 0 and below run.lock_stale_seconds"
-        )
+        raise fail("run.lock_heartbeat_seconds", "must be > 0 and below run.lock_stale_seconds")
     if config.run.lock_poll_seconds <= 0:
         raise fail("run.lock_poll_seconds", "must be > 0")
     if config.run.cascade_batch_days < 1 or config.run.backfill_max_days < 1:

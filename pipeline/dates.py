@@ -14,9 +14,7 @@ def parse_date(text: str) -> date:
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not a date in the form YYYY-MM-DD"
-        ) from None
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
 
 
 def date_range(start: date, end: date) -> Iterator[date]:

@@ -3,9 +3,10 @@
 :class:`StagedLake` wraps :class:`tables.io.Lake`. Writes to bronze, quarantine, silver and
 gold are *staged*: the written frame is checkpointed locally (executor memory and disk,
 lineage cut) and reads of those tables see the staged dates in place of the stored ones,
-exactly as if the write had been committed. The runner's daily code path therefore runs unchanged, date after date, on top
-of the staged results of the earlier dates of the batch, and :meth:`StagedLake.flush`
-then writes every table's batch dates with one ``replaceWhere`` commit per table.
+exactly as if the write had been committed. The runner's daily code path therefore runs
+unchanged, date after date, on top of the staged results of the earlier dates of the batch,
+and :meth:`StagedLake.flush` then writes every table's batch dates with one
+``replaceWhere`` commit per table.
 
 Because each date is computed by the same code on the same (staged) inputs as a daily
 run, a batch gives the same tables as running its dates one by one, with a fraction of

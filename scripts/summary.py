@@ -53,9 +53,18 @@ def main(argv: list[str] | None = None) -> int:
         frame = lake.read(core)
         latest = frame.agg(F.max(specs.PARTITION)).first()[0]
         frame.where(F.col(specs.PARTITION) == latest).select(
-            "filedate", "vehicle_id", "make_name", "model_name", "model_year", "price",
-            "dma_name", "days_on_market", "weighted_impressions", "leads_total",
-            "competitor_count", "price_vs_segment_pct",
+            "filedate",
+            "vehicle_id",
+            "make_name",
+            "model_name",
+            "model_year",
+            "price",
+            "dma_name",
+            "days_on_market",
+            "weighted_impressions",
+            "leads_total",
+            "competitor_count",
+            "price_vs_segment_pct",
         ).orderBy(F.desc("weighted_impressions")).show(5, truncate=18)
     spark.stop()
     return 0

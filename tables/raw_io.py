@@ -73,9 +73,7 @@ def widenable(found: T.DataType, wanted: T.DataType) -> bool:
         )
     if type(found) in _INTEGRAL_RANK | {T.FloatType: 0} and isinstance(wanted, T.DoubleType):
         return True
-    if isinstance(found, T.TimestampNTZType) and isinstance(wanted, T.TimestampType):
-        return True
-    return False
+    return bool(isinstance(found, T.TimestampNTZType) and isinstance(wanted, T.TimestampType))
 
 
 def _file_schema(spark: SparkSession, table: str, path: str) -> T.StructType:

@@ -70,7 +70,9 @@ def _bronze(raw_name: str) -> TableSpec:
         schema=schema,
         merge_keys=(PARTITION,),
         grain=f"one row per delivered {raw_name} row that meets the contract, per filedate",
-        description=f"Raw {raw_name} typed to its contract, with ingest metadata. {raw.description}",
+        description=(
+            f"Raw {raw_name} typed to its contract, with ingest metadata. {raw.description}"
+        ),
     )
 
 
@@ -258,9 +260,7 @@ FEATURE_FIELDS = _fields(
 LISTING_FEATURES = TableSpec(
     name="listing_features",
     layer="silver",
-    schema=StructType(
-        [StructField(PARTITION, DateType(), False), *FEATURE_FIELDS, *RUN_METADATA]
-    ),
+    schema=StructType([StructField(PARTITION, DateType(), False), *FEATURE_FIELDS, *RUN_METADATA]),
     merge_keys=(PARTITION, "vehicle_id"),
     grain="one row per (filedate, vehicle_id) for every active listing",
     description=(

@@ -57,7 +57,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def handle_generate(args: argparse.Namespace, config: Config) -> int:
-    from pipeline.sample.generator import generate, tier_listings  # noqa: PLC0415
+    from pipeline.sample.generator import generate, tier_listings
 
     if args.days < 1:
         raise UsageError("--days must be at least 1")
@@ -81,7 +81,7 @@ def handle_generate(args: argparse.Namespace, config: Config) -> int:
 
 
 def handle_import(args: argparse.Namespace, config: Config) -> int:
-    from pipeline.sample.import_ev import import_ev  # noqa: PLC0415
+    from pipeline.sample.import_ev import import_ev
 
     source = Path(args.source_dir)
     if not source.is_dir():

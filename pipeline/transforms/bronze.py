@@ -30,9 +30,7 @@ def first_broken_rule(rules: tuple[Rule, ...]) -> tuple[Column, Column]:
     return reason, name
 
 
-def tag(
-    df: DataFrame, *, filedate: date, run_id: str, ingest_ts: datetime
-) -> DataFrame:
+def tag(df: DataFrame, *, filedate: date, run_id: str, ingest_ts: datetime) -> DataFrame:
     """Add the partition column and ingest metadata (``_source_file`` is already there)."""
     return (
         df.withColumn(PARTITION, F.lit(filedate).cast(T.DateType()))
@@ -69,8 +67,9 @@ def flatten_competitors(df: DataFrame) -> DataFrame:
     """Competitor feed rows (one per listing) in the bronze ``competitor_listing`` shape."""
     listing = F.col("listing")
     return df.where(listing.isNotNull() | F.col("_corrupt_record").isNotNull()).select(
-        F.coalesce(F.col("source"), F.regexp_extract("_source_file", r"/([^/]+)/[^/]+$", 1))
-        .alias("source"),
+        F.coalesce(F.col("source"), F.regexp_extract("_source_file", r"/([^/]+)/[^/]+$", 1)).alias(
+            "source"
+        ),
         listing["id"].alias("listing_id"),
         F.upper(F.trim(listing["vin"])).alias("vin"),
         listing["make"].alias("make"),

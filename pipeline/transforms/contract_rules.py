@@ -57,7 +57,9 @@ EARLIEST_TIMESTAMP = "TIMESTAMP'1990-01-01 00:00:00'"
 RULES: dict[str, tuple[Rule, ...]] = {
     "vehicle": (
         _null_keys("vehicle"),
-        Rule("invalid_enum", "status in active/pending/sold/removed", _in("status", VEHICLE_STATUSES)),
+        Rule(
+            "invalid_enum", "status in active/pending/sold/removed", _in("status", VEHICLE_STATUSES)
+        ),
         Rule(
             "invalid_vin",
             "vin is null or 17 chars of A-Z0-9 without I, O, Q",
@@ -95,7 +97,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
     ),
     "dw_lead": (
         _null_keys("dw_lead"),
-        Rule("invalid_enum", "lead_type in email/phone/chat/text/other", _in("lead_type", LEAD_TYPES)),
+        Rule(
+            "invalid_enum", "lead_type in email/phone/chat/text/other", _in("lead_type", LEAD_TYPES)
+        ),
         Rule("invalid_enum", "status in valid/spam/test", _in("status", LEAD_STATUSES)),
     ),
     "vehicle_daily": (
@@ -108,7 +112,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
     ),
     "stock_type": (
         _null_keys("stock_type"),
-        Rule("invalid_enum", "stock_type_name in new/used/cpo", _in("stock_type_name", STOCK_TYPES)),
+        Rule(
+            "invalid_enum", "stock_type_name in new/used/cpo", _in("stock_type_name", STOCK_TYPES)
+        ),
     ),
     "model_year": (
         _null_keys("model_year"),
@@ -120,10 +126,16 @@ RULES: dict[str, tuple[Rule, ...]] = {
     ),
     "dealer_review": (
         _null_keys("dealer_review"),
-        Rule("out_of_range", "rating between 1 and 5", "rating IS NULL OR rating < 1 OR rating > 5"),
+        Rule(
+            "out_of_range", "rating between 1 and 5", "rating IS NULL OR rating < 1 OR rating > 5"
+        ),
     ),
     "competitor_listing": (
-        Rule("unreadable_file", "file is valid JSON in the feed format", "_corrupt_record IS NOT NULL"),
+        Rule(
+            "unreadable_file",
+            "file is valid JSON in the feed format",
+            "_corrupt_record IS NOT NULL",
+        ),
         Rule("null_key", "not null: source", "source IS NULL"),
         Rule("invalid_price", "price > 0", "price IS NULL OR price <= 0"),
     ),

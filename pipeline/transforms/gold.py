@@ -13,7 +13,9 @@ from pyspark.sql import types as T
 from pipeline.transforms.silver_activity import leads_per_1k
 from tables.specs import ACTIVITY_COLUMNS, PARTITION
 
-COUNT_COLUMNS = [c for c in ACTIVITY_COLUMNS if c not in ("weighted_impressions", "leads_per_1k_impressions")]
+COUNT_COLUMNS = [
+    c for c in ACTIVITY_COLUMNS if c not in ("weighted_impressions", "leads_per_1k_impressions")
+]
 SEGMENT_GRAIN = ["make_name", "model_name", "model_year", "dma_code"]
 
 

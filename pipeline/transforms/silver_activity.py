@@ -114,19 +114,21 @@ def listing_activity(
         page_weights=page_weights,
         position_weighted_pages=position_weighted_pages,
     )
-    lds = daily_leads(
-        leads, start=start, end=end, valid_status=valid_status, lead_types=lead_types
-    )
+    lds = daily_leads(leads, start=start, end=end, valid_status=valid_status, lead_types=lead_types)
     joined = imps.join(lds, [PARTITION, "vehicle_id"], "full_outer")
-    counts = [c for c in ACTIVITY_COLUMNS if c not in ("weighted_impressions", "leads_per_1k_impressions")]
+    counts = [
+        c for c in ACTIVITY_COLUMNS if c not in ("weighted_impressions", "leads_per_1k_impressions")
+    ]
     for column in counts:
         if column not in joined.columns:
             joined = joined.withColumn(column, F.lit(0))
         joined = joined.withColumn(column, F.coalesce(F.col(column), F.lit(0)).cast("long"))
-    return joined.withColumn(
-        "weighted_impressions", F.coalesce(F.col("weighted_impressions"), F.lit(0.0))
-    ).withColumn("leads_per_1k_impressions", leads_per_1k()).select(
-        PARTITION, "vehicle_id", *ACTIVITY_COLUMNS
+    return (
+        joined.withColumn(
+            "weighted_impressions", F.coalesce(F.col("weighted_impressions"), F.lit(0.0))
+        )
+        .withColumn("leads_per_1k_impressions", leads_per_1k())
+        .select(PARTITION, "vehicle_id", *ACTIVITY_COLUMNS)
     )
 
 

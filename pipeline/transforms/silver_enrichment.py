@@ -67,9 +67,7 @@ def market(*, zip_code: DataFrame, dma_zip: DataFrame) -> DataFrame:
     zips = small_dimension(zip_code, ["zip_code"]).select(
         "zip_code", "zip_code_id", "city", "state", "latitude", "longitude"
     )
-    dmas = small_dimension(dma_zip, ["zip_code_id"]).select(
-        "zip_code_id", "dma_code", "dma_name"
-    )
+    dmas = small_dimension(dma_zip, ["zip_code_id"]).select("zip_code_id", "dma_code", "dma_name")
     return zips.join(dmas, "zip_code_id", "left").drop("zip_code_id")
 
 
@@ -93,8 +91,10 @@ def with_dealer(
         "customer_type",
         F.col("purchase_flag").alias("is_paying_dealer"),
     )
-    locations = small(dealer_sales_locations).groupBy("customer_id").agg(
-        F.countDistinct("location_id").cast("int").alias("dealer_location_count")
+    locations = (
+        small(dealer_sales_locations)
+        .groupBy("customer_id")
+        .agg(F.countDistinct("location_id").cast("int").alias("dealer_location_count"))
     )
     activity = small_dimension(activity_customer, ["customer_id"]).select(
         "customer_id",

@@ -19,7 +19,13 @@ from pyspark.sql import types as T
 from tables.raw_contract import PRICE
 from tables.specs import PARTITION
 
-STATE_COLUMNS = ["vehicle_id", "first_seen_date", "last_active_date", "last_price", "price_drop_count"]
+STATE_COLUMNS = [
+    "vehicle_id",
+    "first_seen_date",
+    "last_active_date",
+    "last_price",
+    "price_drop_count",
+]
 
 
 def next_state(
@@ -33,7 +39,9 @@ def next_state(
     """
     day = F.lit(filedate).cast(T.DateType())
     prev = previous_state.select(*[F.col(c).alias(f"p_{c}") for c in STATE_COLUMNS])
-    today = active.select(F.col("vehicle_id").alias("t_vehicle_id"), F.col("price").alias("t_price"))
+    today = active.select(
+        F.col("vehicle_id").alias("t_vehicle_id"), F.col("price").alias("t_price")
+    )
     joined = prev.join(today, prev.p_vehicle_id == today.t_vehicle_id, "full_outer")
     is_active = F.col("t_vehicle_id").isNotNull()
     dropped = (
@@ -78,8 +86,12 @@ def lifecycle_features(
     ).withColumn("days_on_market", F.datediff(day, F.col("first_seen_date")).cast("int"))
     for days, snapshot in sorted(prices_before.items()):
         before = snapshot.select("vehicle_id", F.col("price").alias(f"_price_{days}d"))
-        out = out.join(before, "vehicle_id", "left").withColumn(
-            f"price_change_{days}d",
-            (F.col("price") - F.col(f"_price_{days}d")).cast(PRICE),
-        ).drop(f"_price_{days}d")
+        out = (
+            out.join(before, "vehicle_id", "left")
+            .withColumn(
+                f"price_change_{days}d",
+                (F.col("price") - F.col(f"_price_{days}d")).cast(PRICE),
+            )
+            .drop(f"_price_{days}d")
+        )
     return out

@@ -70,10 +70,7 @@ def test_gold_rows_equal_distinct_active_listings(spark, clean_lake):
     for offset in range(DAYS):
         day = START + timedelta(days=offset)
         expected = _active_ids_from_raw(root / "raw", day)
-        got = {
-            r[0]
-            for r in core.where(F.col("filedate") == day).select("vehicle_id").collect()
-        }
+        got = {r[0] for r in core.where(F.col("filedate") == day).select("vehicle_id").collect()}
         assert got == expected, day
     assert core.groupBy("filedate", "vehicle_id").count().where("count > 1").count() == 0
 
@@ -114,11 +111,15 @@ def test_core_equals_landing_for_published_dates(spark, clean_lake):
 def test_mart_totals_equal_inventory_sums(spark, clean_lake):
     _, config = clean_lake
     lake = Lake(spark, config.paths)
-    inv = lake.read(specs.CORE["inventory_activity"]).groupBy("filedate").agg(
-        F.count(F.lit(1)).alias("n"), F.sum("leads_total").alias("leads")
+    inv = (
+        lake.read(specs.CORE["inventory_activity"])
+        .groupBy("filedate")
+        .agg(F.count(F.lit(1)).alias("n"), F.sum("leads_total").alias("leads"))
     )
-    mart = lake.read(specs.CORE["segment_activity"]).groupBy("filedate").agg(
-        F.sum("active_listings").alias("n"), F.sum("leads_total").alias("leads")
+    mart = (
+        lake.read(specs.CORE["segment_activity"])
+        .groupBy("filedate")
+        .agg(F.sum("active_listings").alias("n"), F.sum("leads_total").alias("leads"))
     )
     assert inv.exceptAll(mart).count() == 0
 

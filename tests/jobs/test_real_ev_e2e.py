@@ -124,8 +124,8 @@ def test_days_on_market_grow_for_listings_present_throughout(spark, ev_lake):
     root, _ = ev_lake
     core = Lake(spark, _config(root).paths).read(specs.CORE["inventory_activity"])
     last = START + timedelta(days=DAYS - 1)
-    stayers = core.where(
-        (F.col("filedate") == last) & (F.col("first_seen_date") == START)
-    ).select("days_on_market")
+    stayers = core.where((F.col("filedate") == last) & (F.col("first_seen_date") == START)).select(
+        "days_on_market"
+    )
     assert stayers.count() > 0
     assert {r[0] for r in stayers.collect()} == {DAYS - 1}

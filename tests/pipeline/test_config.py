@@ -67,7 +67,7 @@ def test_missing_required_value(tmp_path):
 
 
 def test_bad_set_syntax_and_semantics():
-    with pytest.raises(ConfigError, match="expected dotted.key=value"):
+    with pytest.raises(ConfigError, match=r"expected dotted\.key=value"):
         load_config("local", ["rules.lookback_days"])
     with pytest.raises(ConfigError, match=r"--set rules\.lookback_days=-1.*must be >= 0"):
         load_config("local", ["rules.lookback_days=-1"])
@@ -76,7 +76,7 @@ def test_bad_set_syntax_and_semantics():
 
 
 def test_multi_writer_on_s3_requires_dynamodb_log_store():
-    with pytest.raises(ConfigError, match="storage.multi_writer"):
+    with pytest.raises(ConfigError, match=r"storage\.multi_writer"):
         load_config("prod", ["storage.multi_writer=true"])
     config = load_config(
         "prod",
