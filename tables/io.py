@@ -1,13 +1,10 @@
 """Readers and writers that apply the table specs: the only place that knows lake paths.
 
 Writes are per date partition and idempotent:
-- :meth:`Lake.merge_dates` (daily upserts of silver and gold) makes each named date equal
-  to the source: rows matched on the merge keys are updated, new rows inserted, rows of
-  those dates missing from the source deleted. As every row of the dates is replaced, it
-  runs as a ``replaceWhere`` overwrite of exactly those partitions: one write pass, one
-  commit, no join of the source against the target, so a rerun costs what a first run
-  costs. :meth:`Lake.merge_by_keys` is the row-level Delta MERGE, for sources that do not
-  cover whole dates.
+- :meth:`Lake.merge_dates` (daily upserts of silver and gold) is a Delta MERGE on the spec's
+  merge keys whose condition names the dates literally (Delta prunes to exactly those
+  partitions): matched rows are updated, new rows inserted, and rows of those dates that
+  the source lacks are deleted, so each date ends up equal to the source.
 - :meth:`Lake.replace_window` overwrites a date range with ``replaceWhere`` in one commit.
 
 Files: ``files_per_partition`` files per date. With one file per date the frame is
@@ -138,17 +135,12 @@ class Lake:
         self.merge_dates(spec, df, [day])
 
     def merge_dates(self, spec: TableSpec, df: DataFrame, days: Iterable[date]) -> None:
-        """Upsert the given filedates in one commit; each ends up equal to ``df``'s rows.
+        """Upsert the given filedates in one MERGE commit; each ends up equal to ``df``'s rows.
 
-        Equivalent to a MERGE on the spec's keys that updates matched rows, inserts new
-        ones and deletes the dates' target rows the source lacks; executed as a
-        ``replaceWhere`` of exactly those dates (the predicate names them literally, so
-        Delta touches no other partition). The table is created from its spec first, so
-        it carries the spec's schema, nullability and comment.
+        The table is created from its spec first, so it carries the spec's schema,
+        nullability and comment.
         """
-        days = sorted(set(days))
-        self.ensure(spec)
-        self.replace_dates(spec, df, days)
+        self.merge_by_keys(spec, df, days)
 
     def merge_by_keys(self, spec: TableSpec, df: DataFrame, days: Iterable[date]) -> None:
         """Row-level Delta MERGE of the given filedates on the spec's merge keys.

@@ -23,7 +23,7 @@ def spark():
             master="local[2]",
             app_name="inventory-activity-tests",
             shuffle_partitions=2,
-            driver_memory="2g",
+            driver_memory="3g",
             ui_enabled=False,
         ),
         extra={
@@ -31,10 +31,30 @@ def spark():
             "spark.default.parallelism": "2",
             "spark.databricks.delta.snapshotPartitions": "2",
             "spark.sql.sources.parallelPartitionDiscovery.parallelism": "2",
+            # hundreds of runs in one JVM: keep the status store small
+            "spark.sql.ui.retainedExecutions": "20",
+            "spark.ui.retainedJobs": "50",
+            "spark.ui.retainedStages": "50",
         },
     )
     yield session
     session.stop()
+
+
+@pytest.fixture(autouse=True)
+def _release_spark_memory(request):
+    """After each test that used Spark: drop cached frames and Delta's cached table logs.
+
+    Every test writes its own lake, so the session's DeltaLog cache (one entry, with its
+    cached snapshot state, per table path) would otherwise grow with every test until the
+    shared driver JVM runs out of heap.
+    """
+    yield
+    if "spark" not in request.fixturenames:
+        return
+    session = request.getfixturevalue("spark")
+    session.catalog.clearCache()
+    session.sparkContext._jvm.org.apache.spark.sql.delta.DeltaLog.clearCache()
 
 
 @pytest.fixture
