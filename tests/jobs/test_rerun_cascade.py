@@ -260,18 +260,22 @@ def test_backfill_stops_at_a_failed_date_resumes_and_equals_daily_runs(
     broken.write_bytes(b"not parquet")
     config = config_for(tmp_path, raw)
 
-    first = orchestrator(spark, config, "backfill").backfill(DATES[0], DATES[-1])
+    # the raw days have a gap (D-2, D-1 are never delivered): D-3 first, then D..D+6
+    before = orchestrator(spark, config, "backfill").backfill(DATES[0], DATES[0])
+    assert before.error is None and outcomes(before) == [(DATES[0], COMPUTED, False)]
+
+    first = orchestrator(spark, config, "backfill").backfill(D, DATES[-1])
     assert isinstance(first.error, ContractError) and first.exit_code == ExitCode.FAILURE
     assert first.failed_day == D
-    assert outcomes(first) == [(DATES[0], COMPUTED, False), (D, "failed", False)]
+    assert outcomes(first) == [(D, "failed", False)]
     assert Ledger(spark, config).view().done_dates(DATES[0], DATES[-1]) == {DATES[0]}
 
     broken.unlink()
-    second = orchestrator(spark, config, "backfill").backfill(DATES[0], DATES[-1], batch_days=7)
+    second = orchestrator(spark, config, "backfill").backfill(D, DATES[-1], batch_days=7)
     assert second.error is None
-    assert outcomes(second) == [(DATES[0], SKIPPED_DATE, False)] + [
-        (d, COMPUTED, False) for d in DATES[1:]
-    ]
+    assert outcomes(second) == [(d, COMPUTED, False) for d in DATES[1:]]
+    again = orchestrator(spark, config, "backfill").backfill(D, DATES[-1])
+    assert outcomes(again) == [(d, SKIPPED_DATE, False) for d in DATES[1:]]
     assert_same_lakes(spark, config, reference)
     view = Ledger(spark, config).view()
     assert view.done_dates(DATES[0], DATES[-1]) == set(DATES)
