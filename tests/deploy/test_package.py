@@ -36,8 +36,12 @@ def test_installed_cli_finds_its_packaged_configuration(release):
         "import pipeline.config as c, pipeline; "
         "print(pipeline.__file__); print(c.load_config('prod').paths.lake_root)"
     )
-    out = subprocess.run(
-        [str(release["python"]), "-c", code], capture_output=True, text=True, check=True
+    out = subprocess.run(  # outside the checkout: `python -c` puts the cwd on sys.path
+        [str(release["python"]), "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=release["home"],
     ).stdout.split()
     assert "site-packages" in out[0]  # the wheel, not the checkout
     assert out[1].startswith("s3a://")
