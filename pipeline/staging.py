@@ -147,9 +147,6 @@ class StagedLake(Lake):
     def merge_dates(self, spec: TableSpec, df: DataFrame, days: Iterable[date]) -> None:
         self.replace_dates(spec, df, days)
 
-    def merge_by_keys(self, spec: TableSpec, df: DataFrame, days: Iterable[date]) -> None:
-        self.replace_dates(spec, df, days)
-
     # ------------------------------------------------------------------- a batch
     def flush(self, layers: Iterable[str] = FLUSH_ORDER) -> dict[str, list[date]]:
         """Write every staged table of ``layers``: one replaceWhere commit per table."""

@@ -130,23 +130,13 @@ class Lake:
         """Overwrite exactly the filedates in [start, end] with ``df`` in one commit."""
         self.replace_dates(spec, df, [start + timedelta(days=i) for i in range(_days(start, end))])
 
-    def merge_partition(self, spec: TableSpec, df: DataFrame, day: date) -> None:
-        """MERGE one filedate: upsert by the spec's merge keys, delete rows not in source."""
-        self.merge_dates(spec, df, [day])
-
     def merge_dates(self, spec: TableSpec, df: DataFrame, days: Iterable[date]) -> None:
         """Upsert the given filedates in one MERGE commit; each ends up equal to ``df``'s rows.
 
-        The table is created from its spec first, so it carries the spec's schema,
-        nullability and comment.
-        """
-        self.merge_by_keys(spec, df, days)
-
-    def merge_by_keys(self, spec: TableSpec, df: DataFrame, days: Iterable[date]) -> None:
-        """Row-level Delta MERGE of the given filedates on the spec's merge keys.
-
-        The condition names the partitions literally so Delta prunes to exactly those
-        files; target rows of those dates that the source lacks are deleted.
+        Rows are matched on the spec's merge keys; the condition names the partitions
+        literally so Delta prunes to exactly those files; target rows of those dates that
+        the source lacks are deleted. The table is created from its spec first, so it
+        carries the spec's schema, nullability and comment.
         """
         days = sorted(set(days))
         self.ensure(spec)
